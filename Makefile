@@ -1,0 +1,38 @@
+# Quick start: `make chat` (terminal chat) and `make test` (the whole test suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+
+.PHONY: chat test test-fast check eval bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@ $(STAMP)
+
+chat: $(STAMP)
+	@$(BIN)/kpo-bot chat
+
+test: $(DEV_STAMP)
+	$(BIN)/python -m pytest
+
+test-fast: $(DEV_STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+check: $(STAMP)
+	$(BIN)/kpo-bot kb check
+
+eval: $(STAMP)
+	$(BIN)/kpo-bot kb eval tests/data/eval.yaml
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

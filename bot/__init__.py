@@ -1,0 +1,1 @@
+"""kpo-bot: explains the difference between KPO and BPO on Telegram and in the terminal."""

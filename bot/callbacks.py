@@ -1,0 +1,49 @@
+"""Callback data: a short, strictly parsed scheme for inline-button payloads.
+
+Telegram carries at most 64 bytes per button and hands back whatever a client
+sends, so a payload is never trusted: it must match the scheme exactly and name
+something that exists, or the press is treated as stale or forged.
+
+Scheme: `<kind>:<id>[:<arg>]`, with kind one letter and ids as in the knowledge
+base ([a-z0-9_]{1,32}); for example `a:what_is_kpo` (show an answer).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_BYTES = 64
+KINDS = {
+    "a": "answer",       # a:<faq id>: show an answer (follow-up or example button)
+    "s": "suggestion",   # s:<faq id>: the user picked a "did you mean" suggestion
+    "t": "task",         # t:<task id>: show an example task's verdict
+}
+_PATTERN = re.compile(r"^([a-z]):([a-z0-9_]{1,32})(?::([a-z0-9_+-]{1,16}))?$")
+
+
+@dataclass(frozen=True)
+class Callback:
+    """A parsed button payload."""
+
+    kind: str
+    target: str
+    arg: str | None = None
+
+
+def encode(kind: str, target: str, arg: str | None = None) -> str:
+    """The payload for a button; raises ValueError if it would not parse back."""
+    data = f"{kind}:{target}" if arg is None else f"{kind}:{target}:{arg}"
+    if decode(data) != Callback(kind, target, arg):
+        raise ValueError(f"invalid callback data {data!r}")
+    return data
+
+
+def decode(data: str | None) -> Callback | None:
+    """The parsed payload, or None for anything outside the scheme."""
+    if not data or len(data.encode("utf-8")) > MAX_BYTES:
+        return None
+    found = _PATTERN.match(data)
+    if found is None or found.group(1) not in KINDS:
+        return None
+    return Callback(found.group(1), found.group(2), found.group(3))

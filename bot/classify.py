@@ -1,0 +1,102 @@
+"""Task verdicts: is the work a user wants to outsource BPO or KPO?
+
+A task the knowledge base lists gets that task's verdict and reason. Any other
+task is judged from cue words in knowledge/cues.yaml (rules and volume lean to
+BPO, judgement and expertise to KPO), and the reply says how sure it is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.knowledge import KnowledgeBase, Task
+from bot.matching import TASK_SCORER, Index, Weights, build_documents
+from bot.normalize import Normalizer, Query
+
+TASK_MATCH = 88.0
+"""token_set_ratio at which a question names a listed task (every alias word present)."""
+
+_TASK_WEIGHTS = Weights(lexical=0.0, missing_keyterm=0, extra_keyterm=0, candidates=40)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of judging a task."""
+
+    verdict: str | None
+    task: Task | None
+    confidence: str
+    """'high' (a listed task), 'medium' or 'low' (judged from cue words), 'none' (cannot tell)."""
+    score: float
+    kpo_cues: tuple[str, ...] = ()
+    bpo_cues: tuple[str, ...] = ()
+
+
+class Classifier:
+    """Recognises task questions and gives their verdict."""
+
+    def __init__(self, kb: KnowledgeBase, normalizer: Normalizer) -> None:
+        self.kb = kb
+        self._markers = [_marker_pattern([normalizer.tokens(part) for part in m.split("*")])
+                         for m in kb.cues.task_markers]
+        self._cues = {tuple(normalizer.tokens(w)): weight for w, weight in kb.cues.weights.items()}
+        docs = build_documents(normalizer, "task",
+                               ((t.id, (t.name, *t.aliases)) for t in kb.tasks.values()))
+        self._tasks = Index(docs, TASK_SCORER, _TASK_WEIGHTS)
+
+    def is_task_question(self, query: Query) -> bool:
+        """Whether the user asks which kind of outsourcing some task is."""
+        text = f" {query.text} "
+        return any(marker.search(text) for marker in self._markers)
+
+    def find_task(self, query: Query) -> tuple[Task, float] | None:
+        """The listed task the question names, if any."""
+        hits = self._tasks.search(query, frozenset(), limit=1)
+        if hits and hits[0].score >= TASK_MATCH:
+            return self.kb.tasks[hits[0].target], hits[0].score
+        return None
+
+    def judge(self, query: Query) -> Verdict:
+        """A listed task's verdict, else one judged from cue words."""
+        found = self.find_task(query)
+        if found is not None:
+            task, score = found
+            return Verdict(task.verdict, task, "high", score)
+        return self.judge_by_cues(query)
+
+    def judge_by_cues(self, query: Query) -> Verdict:
+        """Weigh the cue words in the question; too little evidence gives no verdict."""
+        kpo: list[str] = []
+        bpo: list[str] = []
+        total = 0.0
+        for words, weight in self._cues.items():
+            if _contains(query.tokens, words):
+                total += weight
+                (kpo if weight > 0 else bpo).append(" ".join(words))
+        floor = self.kb.cues.min_weight
+        if abs(total) < floor:
+            return Verdict(None, None, "none", abs(total), tuple(kpo), tuple(bpo))
+        confidence = "medium" if abs(total) >= 2 * floor and not (kpo and bpo) else "low"
+        verdict = "KPO" if total > 0 else "BPO"
+        return Verdict(verdict, None, confidence, abs(total), tuple(kpo), tuple(bpo))
+
+
+def _marker_pattern(pieces: list[list[str]]) -> re.Pattern[str]:
+    """A marker (its normalised pieces around each '*') as a pattern over space-joined tokens.
+
+    Each '*' stands for one to four words: the task the user names.
+    """
+    slot = r"(?:\S+ ){0,3}\S+"
+    parts = [" ".join(re.escape(t) for t in piece) for piece in pieces]
+    return re.compile(" " + f" {slot} ".join(p for p in parts if p or len(pieces) == 1) + " ")
+
+
+def _contains(tokens: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    """Whether `phrase` occurs in `tokens` as consecutive words."""
+    n = len(phrase)
+    if n == 0:
+        return False
+    if n == 1:
+        return phrase[0] in tokens
+    return any(tokens[i:i + n] == phrase for i in range(len(tokens) - n + 1))

@@ -1,0 +1,191 @@
+"""The `kpo-bot` command: ask, chat, run, kb check, kb eval. Thin: the engine does the work."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from bot.engine import Button, Engine, Reply, build_engine
+from bot.knowledge import KnowledgeError, load
+from bot.render import Renderer, TemplateProblem
+from bot.settings import SettingsError, load_settings
+
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.handler(args) or 0)
+    except KnowledgeError as exc:
+        print(f"kpo-bot: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except TemplateProblem as exc:
+        print(f"kpo-bot: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except SettingsError as exc:
+        print(f"kpo-bot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kpo-bot", description="Explains the difference between KPO and BPO.")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    ask = sub.add_parser("ask", help="answer questions given as arguments or on standard input")
+    ask.add_argument("question", nargs="*", help="questions; none: read one per line from stdin")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    ask.set_defaults(handler=_ask)
+
+    chat = sub.add_parser("chat", help="chat with the bot in the terminal")
+    chat.set_defaults(handler=_chat)
+
+    run = sub.add_parser("run", help="run the Telegram bot (token from TELEGRAM_BOT_TOKEN or .env)")
+    run.set_defaults(handler=_run)
+
+    kb = sub.add_parser("kb", help="check or evaluate the knowledge base")
+    kb_sub = kb.add_subparsers(title="kb commands", metavar="KB_COMMAND")
+    check = kb_sub.add_parser("check", help="validate knowledge/ and templates/; exit 1 if invalid")
+    check.add_argument("folder", nargs="?", help="knowledge folder (default: the configured one)")
+    check.set_defaults(handler=_kb_check)
+    ev = kb_sub.add_parser("eval", help="accuracy on a labelled question set")
+    ev.add_argument("file", type=Path, help="a question set, e.g. tests/data/eval.yaml")
+    ev.set_defaults(handler=_kb_eval)
+    kb.set_defaults(handler=lambda _args: kb.print_help() or EXIT_USAGE)
+    return parser
+
+
+def _ask(args: argparse.Namespace) -> int:
+    engine = build_engine()
+    questions: Iterable[str] = args.question or (line.rstrip("\r\n") for line in sys.stdin)
+    color = sys.stdout.isatty()
+    for text in questions:
+        reply = engine.reply(text)
+        if args.json:
+            print(json.dumps(reply.as_json(text), ensure_ascii=False), flush=True)
+        else:
+            from bot.terminal import show
+
+            print(show(reply, color=color)[0] + "\n", flush=True)
+    return 0
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from bot.terminal import show
+
+    engine = build_engine()
+    interactive = sys.stdin.isatty()
+    color = sys.stdout.isatty()
+    choices: list[Button] = []
+
+    def say(reply: Reply) -> None:
+        nonlocal choices
+        text, new_choices = show(reply, color=color)
+        print(text + "\n", flush=True)
+        if reply.kind != "stale":  # a stale press keeps the choices on screen
+            choices = new_choices
+
+    say(engine.start())
+    if interactive:
+        print("Type a question, a number to pick a choice, /help, or /quit.\n")
+    for line in _lines(sys.stdin, interactive):
+        command = line.strip()
+        if command in {"/quit", "/exit", "quit", "exit"}:
+            break
+        say(_chat_reply(engine, command, choices))
+    return 0
+
+
+def _chat_reply(engine: Engine, text: str, choices: Sequence[Button]) -> Reply:
+    """The engine's reply to one line typed in the terminal chat."""
+    if text.isdigit() and 1 <= int(text) <= len(choices) and choices[int(text) - 1].data:
+        return engine.press(choices[int(text) - 1].data)
+    if text == "/start":
+        return engine.start()
+    if text == "/help":
+        return engine.help()
+    return engine.reply(text)
+
+
+def _lines(stream: TextIO, interactive: bool) -> Iterable[str]:
+    while True:
+        try:
+            line = input("you> ") if interactive else stream.readline()
+        except EOFError:
+            return
+        if not interactive and line == "":
+            return
+        yield line.rstrip("\r\n")
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    settings.require_token()
+    _configure_logging(settings.log_level)
+    engine = build_engine()
+    from bot.telegram.app import ALLOWED_UPDATES, build_application
+
+    app = build_application(settings, engine)
+    logging.getLogger(__name__).info("kpo-bot starting (%s)", _summary(engine))
+    app.run_polling(allowed_updates=ALLOWED_UPDATES, timeout=settings.poll_timeout)
+    return 0
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=level)
+    # httpx logs every request URL, and Bot API URLs contain the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def _summary(engine: Engine) -> str:
+    return ", ".join(f"{n} {k}" for k, n in engine.kb.counts().items())
+
+
+def _kb_check(args: argparse.Namespace) -> int:
+    try:
+        kb = load(args.folder)
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            print(problem)
+        print(f"{len(exc.problems)} problem(s) found")
+        return EXIT_INVALID
+    problems = Renderer().check()
+    for problem in problems:
+        print(problem)
+    if problems:
+        return EXIT_INVALID
+    counts = ", ".join(f"{n} {k}" for k, n in kb.counts().items())
+    print(f"knowledge base OK: {counts}")
+    return 0
+
+
+def _kb_eval(args: argparse.Namespace) -> int:
+    from bot.evaluate import EvalSetError, evaluate, load_items
+
+    try:
+        items = load_items(args.file)
+    except EvalSetError as exc:
+        print(f"kpo-bot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    report = evaluate(build_engine(), items)
+    print("\n".join(report.lines()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,271 @@
+"""The transport-independent engine: text in, Reply out; button data in, Reply out.
+
+Telegram, `kpo-bot chat` and `kpo-bot ask` all call this, so they answer alike.
+It never imports telegram; the adapters never score or word anything themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+
+from bot import callbacks
+from bot.classify import Classifier, Verdict
+from bot.knowledge import FaqEntry, KnowledgeBase, load
+from bot.matching import QUESTION_SCORER, Hit, Index, Weights, build_documents
+from bot.normalize import Normalizer, Query
+from bot.render import Renderer
+
+ANSWER_AT = 60.0
+"""Best score at which the bot answers without asking (measured on the dev set)."""
+MARGIN = 2.0
+"""How far the best entry must lead the next one to answer confidently."""
+SUGGEST_AT = 40.0
+"""Best score at which "did you mean" suggestions are offered instead of the fallback."""
+SMALLTALK_AT = 88.0
+SMALLTALK_MAX_WORDS = 6
+MAX_BUTTONS = 3
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button: a callback payload, or a link."""
+
+    text: str
+    data: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the bot says, whatever the transport."""
+
+    kind: str
+    """answer, classification, suggestions, fallback, smalltalk, start, help, or stale."""
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    entry: str | None = None
+    score: float | None = None
+    verdict: str | None = None
+    note: str | None = None
+    """A short popup note for a button press (answerCallbackQuery)."""
+    extra: dict[str, object] = field(default_factory=dict, compare=False)
+
+    def as_json(self, question: str) -> dict[str, object]:
+        """The `kpo-bot ask --json` record of this reply."""
+        return {
+            "question": question,
+            "kind": self.kind,
+            "entry": self.entry,
+            "score": self.score,
+            "verdict": self.verdict,
+            "text": self.text,
+            "buttons": [[{"text": b.text, "callback_data": b.data} for b in row] for row in self.buttons],
+        }
+
+
+class Engine:
+    """Answers questions and button presses from one knowledge base and one set of templates."""
+
+    def __init__(self, kb: KnowledgeBase, renderer: Renderer | None = None,
+                 weights: Weights | None = None) -> None:
+        self.kb = kb
+        self.renderer = renderer or Renderer()
+        self.normalizer = Normalizer(kb.lexicon)
+        self.normalizer.learn(_vocabulary(kb))
+        self.classifier = Classifier(kb, self.normalizer)
+        self.index = Index(self._question_documents(), QUESTION_SCORER, weights or Weights())
+        self._smalltalk = {p.lower(): s.id for s in kb.smalltalk.values()
+                           for p in (" ".join(self.normalizer.tokens(x)) for x in s.phrasings)}
+
+    def _question_documents(self) -> list:
+        kb = self.kb
+        faq = ((e.id, (e.question, *e.phrasings, *self._dimension_names(e.id))) for e in kb.faq.values())
+        topics = ((o.id, o.phrasings) for o in kb.out_of_scope.values())
+        return (build_documents(self.normalizer, "faq", faq)
+                + build_documents(self.normalizer, "oos", topics))
+
+    def _dimension_names(self, faq_id: str) -> Iterable[str]:
+        for dim in self.kb.dimensions.values():
+            if dim.faq == faq_id:
+                yield from (dim.name, *dim.aliases)
+
+    # --- text -------------------------------------------------------------------
+
+    def reply(self, text: str) -> Reply:
+        """The reply to a user's text message."""
+        query = self.normalizer.query(text or "")
+        if not query.tokens:
+            return self._fallback(text, "empty")
+        if _looks_foreign(query):
+            return self._fallback(text, "language")
+        smalltalk = self._smalltalk_id(query)
+        if smalltalk is not None:
+            return self._smalltalk_reply(smalltalk)
+        task_question = self.classifier.is_task_question(query)
+        if task_question:
+            found = self.classifier.find_task(query)
+            if found is not None:
+                return self._classification(text, Verdict(found[0].verdict, found[0], "high", found[1]))
+        hits = self.search(query)
+        confident = self._confident(hits)
+        if task_question and confident is None:
+            verdict = self.classifier.judge_by_cues(query)
+            if verdict.verdict is not None or not hits:
+                return self._classification(text, verdict)
+        return self._decide(text, query, hits, confident)
+
+    def search(self, query: Query) -> list[Hit]:
+        """Ranked FAQ entries and out-of-scope topics for a normalised query."""
+        keyterms = frozenset(query.content) & self.normalizer.keyterms
+        return self.index.search(query, keyterms, limit=6)
+
+    def _confident(self, hits: Sequence[Hit]) -> Hit | None:
+        """The top FAQ hit when it is sure enough to answer without asking."""
+        if not hits or hits[0].kind != "faq" or hits[0].score < ANSWER_AT:
+            return None
+        runner_up = next((h.score for h in hits[1:] if h.kind == "faq"), 0.0)
+        return hits[0] if hits[0].score - runner_up >= MARGIN else None
+
+    def _decide(self, text: str, query: Query, hits: Sequence[Hit], confident: Hit | None) -> Reply:
+        faq_hits = [h for h in hits if h.kind == "faq"]
+        top = hits[0] if hits else None
+        if top is not None and top.kind == "oos" and top.score >= SUGGEST_AT:
+            return self._fallback(text, "topic", topic=self.kb.out_of_scope[top.target].topic)
+        if confident is not None:
+            return self.answer(self.kb.faq[confident.target], confident.score)
+        found = self.classifier.find_task(query)
+        if found is not None:
+            task, score = found
+            return self._classification(text, Verdict(task.verdict, task, "high", score))
+        suggestions = [h for h in faq_hits if h.score >= SUGGEST_AT][:MAX_BUTTONS]
+        if suggestions:
+            return self._suggestions(text, suggestions)
+        return self._fallback(text, "unknown")
+
+    def _smalltalk_id(self, query: Query) -> str | None:
+        if len(query.tokens) > SMALLTALK_MAX_WORDS:
+            return None
+        found = process.extractOne(query.text, self._smalltalk.keys(), scorer=fuzz.ratio,
+                                   processor=None, score_cutoff=SMALLTALK_AT)
+        return self._smalltalk[found[0]] if found else None
+
+    # --- replies ----------------------------------------------------------------
+
+    def answer(self, entry: FaqEntry, score: float | None = None) -> Reply:
+        """The answer card for an FAQ entry, with follow-up buttons."""
+        text = self.renderer.render("answer", entry=entry, sources=self._sources(entry.sources))
+        buttons = self._entry_buttons("a", entry.related)
+        return Reply("answer", text, buttons, entry=entry.id, score=score)
+
+    def _classification(self, text: str, verdict: Verdict) -> Reply:
+        task = verdict.task
+        rendered = self.renderer.render(
+            "classification", question=text, v=verdict, task=task,
+            sources=self._sources(task.sources) if task else [],
+        )
+        buttons = self._entry_buttons("a", self.kb.cues.follow_up)
+        return Reply("classification", rendered, buttons, entry=task.id if task else None,
+                     score=verdict.score if task else None, verdict=verdict.verdict)
+
+    def _suggestions(self, text: str, hits: Sequence[Hit]) -> Reply:
+        entries = [self.kb.faq[h.target] for h in hits]
+        rendered = self.renderer.render("suggestions", question=text, entries=entries)
+        buttons = tuple((Button(e.short, callbacks.encode("s", e.id)),) for e in entries)
+        return Reply("suggestions", rendered, buttons, score=hits[0].score)
+
+    def _fallback(self, text: str, reason: str, topic: str | None = None) -> Reply:
+        examples = self.featured()
+        rendered = self.renderer.render("fallback", question=text, reason=reason, topic=topic,
+                                        examples=examples)
+        buttons = self._entry_buttons("a", [e.id for e in examples])
+        return Reply("fallback", rendered, buttons)
+
+    def _smalltalk_reply(self, smalltalk_id: str) -> Reply:
+        rendered = self.renderer.render("smalltalk", reply=self.kb.smalltalk[smalltalk_id].reply)
+        return Reply("smalltalk", rendered, self._entry_buttons("a", [e.id for e in self.featured()]))
+
+    def start(self) -> Reply:
+        """The /start greeting: what the bot does, with example questions."""
+        examples = self.featured()
+        text = self.renderer.render("start", examples=examples, counts=self.kb.counts())
+        return Reply("start", text, self._entry_buttons("a", [e.id for e in examples]))
+
+    def help(self) -> Reply:
+        """The /help text."""
+        return Reply("help", self.renderer.render("help", examples=self.featured()))
+
+    def non_text(self) -> Reply:
+        """The polite note for stickers, photos and other non-text messages."""
+        return Reply("fallback", self.renderer.render("non_text"))
+
+    def featured(self) -> list[FaqEntry]:
+        """Example questions offered on /start and the fallback."""
+        return [e for e in self.kb.faq.values() if e.featured]
+
+    def commands(self) -> list[tuple[str, str]]:
+        """The command menu: (command, description)."""
+        return [(name, self.renderer.label(f"command_{name}")) for name in ("start", "help")]
+
+    # --- buttons ----------------------------------------------------------------
+
+    def press(self, data: str | None) -> Reply:
+        """The reply to a button press; stale or forged data gets a short note."""
+        parsed = callbacks.decode(data)
+        if parsed is None:
+            return self.stale()
+        if parsed.kind in ("a", "s") and parsed.target in self.kb.faq:
+            return self.answer(self.kb.faq[parsed.target])
+        if parsed.kind == "t" and parsed.target in self.kb.tasks:
+            task = self.kb.tasks[parsed.target]
+            return self._classification(task.name, Verdict(task.verdict, task, "high", 100.0))
+        return self.stale()
+
+    def stale(self) -> Reply:
+        """The note for a button the bot no longer understands."""
+        return Reply("stale", "", note=self.renderer.label("stale_button"))
+
+    # --- helpers ----------------------------------------------------------------
+
+    def _entry_buttons(self, kind: str, ids: Iterable[str]) -> tuple[tuple[Button, ...], ...]:
+        rows = [(Button(self.kb.faq[i].short, callbacks.encode(kind, i)),)
+                for i in ids if i in self.kb.faq]
+        return tuple(rows[:MAX_BUTTONS])
+
+    def _sources(self, ids: Iterable[str]) -> list:
+        return [self.kb.sources[i] for i in ids]
+
+
+def _vocabulary(kb: KnowledgeBase) -> Iterable[str]:
+    """Every text users might echo: the words typos are corrected towards."""
+    for e in kb.faq.values():
+        yield e.question
+        yield from e.phrasings
+    for d in kb.dimensions.values():
+        yield from (d.name, *d.aliases)
+    for t in kb.tasks.values():
+        yield from (t.name, *t.aliases)
+    for o in kb.out_of_scope.values():
+        yield from o.phrasings
+    for s in kb.smalltalk.values():
+        yield from s.phrasings
+    yield from kb.cues.weights
+    yield from kb.cues.task_markers
+
+
+def _looks_foreign(query: Query) -> bool:
+    """Text in another language: several of its common words, few English ones."""
+    english = sum(1 for t in query.tokens if t in _ENGLISH_HINTS)
+    return query.foreign >= 2 and query.foreign > english
+
+
+_ENGLISH_HINTS = frozenset(
+    "the is are what which who how does do and or of to in for a an between difference".split())
+
+
+def build_engine(knowledge: Path | str | None = None) -> Engine:
+    """An engine over a knowledge folder (default: the shipped or configured one)."""
+    return Engine(load(knowledge))

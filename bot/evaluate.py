@@ -1,0 +1,136 @@
+"""Measuring answer accuracy on a labelled question set (tests/data/*.yaml).
+
+Format: a mapping with `questions`, a list of items, each with `q` and exactly one of
+`entry` (an FAQ id, or a list of acceptable ids), `verdict` (BPO or KPO, with
+`task: listed|unlisted`), or `off_topic: true` (with `near: true` when close to the topic).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.engine import Engine, Reply
+
+CONFIDENT = ("answer", "classification")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One labelled question."""
+
+    q: str
+    entries: tuple[str, ...] = ()
+    verdict: str | None = None
+    off_topic: bool = False
+
+    @property
+    def expected(self) -> str:
+        if self.off_topic:
+            return "off-topic (no confident answer)"
+        if self.verdict:
+            return f"verdict {self.verdict}"
+        return "entry " + " or ".join(self.entries)
+
+
+@dataclass
+class Report:
+    """Counts per kind of question, and every miss."""
+
+    on_topic: int = 0
+    correct: int = 0
+    wrong: int = 0
+    deferred: int = 0
+    off_topic: int = 0
+    rejected: int = 0
+    tasks: int = 0
+    verdicts_right: int = 0
+    misses: list[tuple[Item, Reply]] = field(default_factory=list)
+
+    def share(self, part: int, whole: int) -> float:
+        return part / whole if whole else 1.0
+
+    def lines(self) -> list[str]:
+        """The printed summary and misses."""
+        pct = lambda a, b: f"{100 * self.share(a, b):5.1f}%  ({a}/{b})"  # noqa: E731
+        out = [
+            f"on-topic questions: {self.on_topic}",
+            f"  answered correctly      {pct(self.correct, self.on_topic)}",
+            f"  answered wrongly        {pct(self.wrong, self.on_topic)}",
+            f"  deferred to suggestions {pct(self.deferred, self.on_topic)}",
+            f"off-topic questions: {self.off_topic}",
+            f"  not answered confidently {pct(self.rejected, self.off_topic)}",
+            f"task questions: {self.tasks}",
+            f"  right verdicts          {pct(self.verdicts_right, self.tasks)}",
+        ]
+        if self.misses:
+            out.append(f"misses: {len(self.misses)}")
+        for item, reply in self.misses:
+            got = reply.kind + (f" {reply.entry}" if reply.entry else "")
+            got += f" verdict {reply.verdict}" if reply.verdict else ""
+            got += f" (score {reply.score})" if reply.score is not None else ""
+            out.append(f"  - {item.q!r}: expected {item.expected}, got {got}")
+        return out
+
+
+class EvalSetError(ValueError):
+    """The question set file is malformed."""
+
+
+def load_items(path: Path) -> list[Item]:
+    """The labelled questions of a set file."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise EvalSetError(f"{path}: cannot be read: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
+        raise EvalSetError(f"{path}: must be a mapping with a list under 'questions'")
+    return [_item(path, n, raw) for n, raw in enumerate(data["questions"], start=1)]
+
+
+def _item(path: Path, n: int, raw: Any) -> Item:
+    if not isinstance(raw, dict) or not isinstance(raw.get("q"), str):
+        raise EvalSetError(f"{path}: question #{n} needs a text 'q'")
+    labels = [k for k in ("entry", "verdict", "off_topic") if k in raw]
+    if len(labels) != 1:
+        raise EvalSetError(f"{path}: question #{n} needs exactly one of entry, verdict, off_topic")
+    entry = raw.get("entry")
+    entries = tuple(entry) if isinstance(entry, list) else ((entry,) if entry else ())
+    return Item(raw["q"], entries, raw.get("verdict"), bool(raw.get("off_topic")))
+
+
+def evaluate(engine: Engine, items: Iterable[Item]) -> Report:
+    """Run every question through the engine and count outcomes."""
+    report = Report()
+    for item in items:
+        reply = engine.reply(item.q)
+        if not _score(report, item, reply):
+            report.misses.append((item, reply))
+    return report
+
+
+def _score(report: Report, item: Item, reply: Reply) -> bool:
+    """Count one outcome; True when it is what the label expects."""
+    if item.off_topic:
+        report.off_topic += 1
+        ok = reply.kind not in CONFIDENT
+        report.rejected += ok
+        return ok
+    if item.verdict:
+        report.tasks += 1
+        ok = reply.verdict == item.verdict
+        report.verdicts_right += ok
+        return ok
+    report.on_topic += 1
+    if reply.kind == "answer" and reply.entry in item.entries:
+        report.correct += 1
+        return True
+    if reply.kind in CONFIDENT:
+        report.wrong += 1
+    elif reply.kind == "suggestions":
+        report.deferred += 1
+    return False

@@ -1,0 +1,155 @@
+"""Turning what a user typed into comparable tokens.
+
+rapidfuzz compares strings as given, so everything that should not change the
+meaning is removed first: case, punctuation, emoji, HTML tags a user pasted,
+chat shorthand and common typos (the synonym lists in knowledge/synonyms.yaml),
+misspellings of words the knowledge base uses, and word endings (a Snowball
+stemmer), so "researching" meets "research".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+from rapidfuzz import fuzz, process
+from rapidfuzz.utils import default_process
+
+from bot.knowledge import Lexicon
+
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
+_APOSTROPHES = re.compile(r"['’`´]")
+MAX_QUERY_CHARS = 500
+"""Only the start of a very long message is matched; the reply never depends on the rest."""
+
+
+@dataclass(frozen=True)
+class Query:
+    """A normalised user text: every token, and the ones that carry the topic."""
+
+    raw: str
+    tokens: tuple[str, ...]
+    content: tuple[str, ...]
+    unknown: tuple[str, ...]
+    foreign: int
+
+    @property
+    def text(self) -> str:
+        """All tokens joined, for whole-text comparisons (small talk)."""
+        return " ".join(self.tokens)
+
+    @property
+    def content_text(self) -> str:
+        """Topic tokens joined, for fuzzy scoring against phrasings."""
+        return " ".join(self.content)
+
+
+class Normalizer:
+    """Applies knowledge/synonyms.yaml and fixes typos against a known vocabulary."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.stopwords = lexicon.stopwords
+        self.protected = lexicon.protected
+        self.keyterms = frozenset(_stem(w) for w in lexicon.protected)
+        """Protected words as they appear in normalised tokens."""
+        self.foreign_words = lexicon.foreign_words
+        self._phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for canonical, variants in lexicon.synonyms.items():
+            target = tuple(_split(canonical))
+            for variant in variants:
+                key = tuple(_split(variant))
+                if key and key != target:
+                    self._phrases[key] = target
+        self._longest = max((len(k) for k in self._phrases), default=1)
+        self._by_initial: dict[str, tuple[str, ...]] = {}
+        self._known: frozenset[str] = frozenset()
+        self._known_stems: frozenset[str] = frozenset()
+        self._correct = lru_cache(maxsize=4096)(self._closest)
+
+    def learn(self, texts: Iterable[str]) -> None:
+        """Record the vocabulary typos are corrected towards (the knowledge base's words)."""
+        words = {w for text in texts for w in self._surface(text)}
+        words |= {t for key in self._phrases.values() for t in key}
+        self._known = frozenset(words)
+        self._known_stems = frozenset(_stem(w) for w in words)
+        by_initial: dict[str, list[str]] = {}
+        for w in sorted(words):
+            if len(w) >= 4:
+                by_initial.setdefault(w[0], []).append(w)
+        self._by_initial = {k: tuple(v) for k, v in by_initial.items()}
+        self._correct.cache_clear()
+
+    def tokens(self, text: str) -> list[str]:
+        """Stemmed words with synonyms applied (no spelling correction)."""
+        return [_stem(w) for w in self._surface(text)]
+
+    def query(self, text: str) -> Query:
+        """Normalise a user's text for matching."""
+        words = _split(text[:MAX_QUERY_CHARS])
+        foreign = sum(1 for w in words if w in self.foreign_words)
+        surface = self._apply_synonyms([self._fix(w) for w in self._apply_synonyms(words)])
+        content = tuple(_stem(w) for w in surface if w not in self.stopwords)
+        unknown = tuple(t for t in content if t not in self._known_stems)
+        return Query(text, tuple(_stem(w) for w in surface), content, unknown, foreign)
+
+    def content(self, text: str) -> str:
+        """The topic tokens of a knowledge-base phrasing, joined."""
+        surface = self._surface(text)
+        kept = [w for w in surface if w not in self.stopwords] or surface
+        return " ".join(_stem(w) for w in kept)
+
+    def _surface(self, text: str) -> list[str]:
+        return self._apply_synonyms(_split(text))
+
+    def _fix(self, word: str) -> str:
+        if word in self._known or word in self.stopwords or len(word) < 5 or word.isdigit():
+            return word
+        return self._correct(word)
+
+    def _closest(self, word: str) -> str:
+        """The known word a typo stands for; typos rarely change the first letter."""
+        cutoff = 85 if len(word) >= 7 else 88
+        choices = self._by_initial.get(word[0], ())
+        found = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
+        if found is None or found[0] in self.protected:
+            return word
+        return found[0]
+
+    def _apply_synonyms(self, words: list[str]) -> list[str]:
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            for size in range(min(self._longest, len(words) - i), 0, -1):
+                target = self._phrases.get(tuple(words[i:i + size]))
+                if target is not None:
+                    out.extend(target)
+                    i += size
+                    break
+            else:
+                out.append(words[i])
+                i += 1
+        return out
+
+
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    return _STEMMER.stemWord(word)
+
+
+def _split(text: str) -> list[str]:
+    """Words of a text: HTML tags, apostrophes, punctuation and emoji removed."""
+    text = _APOSTROPHES.sub("", _TAG.sub(" ", text))
+    if "&" not in text:
+        return default_process(text).split()
+    # default_process drops '&'; keep it as a word, since users write 'kpo & bpo'.
+    out: list[str] = []
+    for chunk in text.split("&"):
+        out.extend(default_process(chunk).split())
+        out.append("&")
+    return out[:-1]

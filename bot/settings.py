@@ -1,0 +1,144 @@
+"""Settings: read from the environment and a `.env` file, validated in one place.
+
+The environment wins over `.env`. The token is never taken from a command-line
+flag, because other users of the machine can read a process's arguments. Every
+bad value is reported in one message at start, not one per restart.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+
+TOKEN_PATTERN = re.compile(r"^[0-9]{3,20}:[A-Za-z0-9_-]{20,64}$")
+DEFAULT_API = "https://api.telegram.org/bot"
+
+
+class SettingsError(ValueError):
+    """One or more settings are invalid; the message lists each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid settings: " + "; ".join(problems))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the Telegram bot needs to run."""
+
+    token: str | None = None
+    api_base_url: str = DEFAULT_API
+    data_dir: Path = Path("data")
+    rate_limit: bool = True
+    rate_overall: float = 30.0
+    """Requests per second across all chats (Telegram's limit is about 30)."""
+    rate_group: float = 20.0
+    """Messages per minute to one group (Telegram's limit is 20)."""
+    timeout: float = 10.0
+    """Seconds to wait for each Bot API call (connect, read, write)."""
+    poll_timeout: int = 30
+    """Long-polling wait for getUpdates, seconds."""
+    max_retries: int = 5
+    """Retries of a send that failed transiently (429, 5xx, timeout)."""
+    retry_delay: float = 0.5
+    """First backoff delay, seconds; doubles each retry."""
+    log_level: str = "INFO"
+
+    def require_token(self) -> str:
+        """The token, or a SettingsError saying how to provide it."""
+        if not self.token:
+            raise SettingsError(["TELEGRAM_BOT_TOKEN is not set (put it in the environment or in .env)"])
+        return self.token
+
+
+# name -> (field, parser)
+_FIELDS: dict[str, tuple[str, Callable[[str], Any]]] = {}
+
+
+def _register(env: str, name: str, parser: Callable[[str], Any]) -> None:
+    _FIELDS[env] = (name, parser)
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise ValueError("must be a positive number")
+    return value
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError("must be 0 or more")
+    return value
+
+
+def _flag(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("must be 1 or 0")
+
+
+def _token(text: str) -> str:
+    if not TOKEN_PATTERN.match(text.strip()):
+        raise ValueError("does not look like a BotFather token (digits, a colon, then letters)")
+    return text.strip()
+
+
+def _url(text: str) -> str:
+    if not re.match(r"^https?://[^\s/]+", text):
+        raise ValueError("must be an http(s) URL such as https://api.telegram.org/bot")
+    return text.rstrip("/")
+
+
+def _level(text: str) -> str:
+    level = text.strip().upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+    return level
+
+
+_register("TELEGRAM_BOT_TOKEN", "token", _token)
+_register("TELEGRAM_API_BASE_URL", "api_base_url", _url)
+_register("KPO_BOT_DATA_DIR", "data_dir", Path)
+_register("KPO_BOT_RATE_LIMIT", "rate_limit", _flag)
+_register("KPO_BOT_RATE_OVERALL", "rate_overall", _positive_float)
+_register("KPO_BOT_RATE_GROUP", "rate_group", _positive_float)
+_register("KPO_BOT_TIMEOUT", "timeout", _positive_float)
+_register("KPO_BOT_POLL_TIMEOUT", "poll_timeout", _count)
+_register("KPO_BOT_MAX_RETRIES", "max_retries", _count)
+_register("KPO_BOT_RETRY_DELAY", "retry_delay", _positive_float)
+_register("KPO_BOT_LOG_LEVEL", "log_level", _level)
+
+
+def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env"),
+                  **overrides: Any) -> Settings:
+    """Settings from `.env`, then the environment, then explicit overrides (flags)."""
+    merged: dict[str, str] = {}
+    if dotenv is not None and dotenv.is_file():
+        merged.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
+    merged.update(os.environ if environ is None else environ)
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for env, (name, parser) in _FIELDS.items():
+        raw = merged.get(env)
+        if raw is None or raw == "":
+            continue
+        try:
+            values[name] = parser(raw)
+        except ValueError as exc:
+            shown = "(hidden)" if name == "token" else repr(raw)
+            problems.append(f"{env}={shown} {exc}")
+    if problems:
+        raise SettingsError(problems)
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings(**values)

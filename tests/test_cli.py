@@ -1,0 +1,112 @@
+"""The kpo-bot command line: ask, chat, kb check, kb eval and run's start-up errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.tghtml import parse_html
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def kpo_bot(*args: str, stdin: str = "", env: dict[str, str] | None = None,
+            cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "KPO_BOT_"))}
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], input=stdin, text=True,
+                          capture_output=True, env=full_env, cwd=cwd or ROOT, timeout=60)
+
+
+def test_ask_json_gives_one_valid_object_per_line() -> None:
+    questions = "what is kpo\n\nis payroll bpo or kpo\n<b>broken & html\n"
+    result = kpo_bot("ask", "--json", stdin=questions)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 4
+    records = [json.loads(line) for line in lines]
+    assert [r["question"] for r in records] == questions.splitlines()
+    assert records[0]["kind"] == "answer" and records[0]["entry"] == "what_is_kpo"
+    assert records[2]["kind"] == "classification" and records[2]["verdict"] == "BPO"
+    for r in records:
+        assert set(r) == {"question", "kind", "entry", "score", "verdict", "text", "buttons"}
+        parse_html(r["text"])
+        for row in r["buttons"]:
+            assert all(set(b) == {"text", "callback_data"} for b in row)
+
+
+def test_ask_takes_questions_as_arguments() -> None:
+    result = kpo_bot("ask", "what is bpo", "who earns more")
+    assert result.returncode == 0
+    assert "Business Process Outsourcing" in result.stdout
+
+
+def test_chat_answers_piped_questions_and_numbered_choices() -> None:
+    result = kpo_bot("chat", stdin="what is kpo\n1\n")
+    assert result.returncode == 0, result.stderr
+    assert "Knowledge Process Outsourcing" in result.stdout
+    assert "[1]" in result.stdout
+    assert "<b>" not in result.stdout
+
+
+def test_kb_check_passes_on_the_shipped_knowledge_base() -> None:
+    result = kpo_bot("kb", "check")
+    assert result.returncode == 0
+    assert result.stdout.startswith("knowledge base OK")
+
+
+def test_kb_check_names_file_entry_and_field(tmp_path: Path) -> None:
+    folder = tmp_path / "kb"
+    shutil.copytree(ROOT / "knowledge", folder)
+    faq = folder / "faq.yaml"
+    faq.write_text(faq.read_text(encoding="utf-8").replace("related: [", "related: [ghost_entry, ", 1),
+                   encoding="utf-8")
+    result = kpo_bot("kb", "check", str(folder))
+    assert result.returncode == 1
+    assert "knowledge/faq.yaml, entry '" in result.stdout
+    assert "field 'related': unknown FAQ id 'ghost_entry'" in result.stdout
+
+
+def test_a_broken_knowledge_dir_stops_ask_with_a_clear_message(tmp_path: Path) -> None:
+    result = kpo_bot("ask", "hi", env={"KPO_BOT_KNOWLEDGE_DIR": str(tmp_path)})
+    assert result.returncode == 1
+    assert "knowledge/faq.yaml: file is missing" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_kb_eval_prints_the_shares() -> None:
+    result = kpo_bot("kb", "eval", "tests/data/dev.yaml")
+    assert result.returncode == 0
+    assert "answered correctly" in result.stdout and "right verdicts" in result.stdout
+
+
+@pytest.mark.parametrize(("token", "message"), [
+    (None, "TELEGRAM_BOT_TOKEN is not set"),
+    ("not-a-token", "does not look like a BotFather token"),
+])
+def test_run_without_a_good_token_says_so_in_one_line(tmp_path: Path, token, message) -> None:
+    env = {"TELEGRAM_BOT_TOKEN": token} if token else {}
+    result = kpo_bot("run", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "not-a-token" not in result.stderr
+
+
+def test_the_environment_wins_over_dotenv(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("TELEGRAM_BOT_TOKEN=bad\nKPO_BOT_LOG_LEVEL=LOUD\n")
+    result = kpo_bot("run", env={"KPO_BOT_LOG_LEVEL": "INFO"}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN" in result.stderr and "LOUD" not in result.stderr
+
+
+def test_help_everywhere() -> None:
+    for args in (["--help"], ["ask", "--help"], ["chat", "--help"], ["run", "--help"],
+                 ["kb", "check", "--help"], ["kb", "eval", "--help"]):
+        assert kpo_bot(*args).returncode == 0

@@ -1,0 +1,100 @@
+"""Engine outcomes: confident answers, suggestions, fallbacks, small talk and task verdicts."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine import Engine
+
+
+@pytest.mark.parametrize(("text", "entry"), [
+    ("whats teh diff btwn kpo n bpo", "difference"),
+    ("what is kpo", "what_is_kpo"),
+    ("What is BPO?", "what_is_bpo"),
+    ("who earns more?", "pay"),
+    ("KPO vs BPO", "difference"),
+    ("is kpo a subset of bpo", "kpo_subset"),
+    ("<b>what is kpo</b> 🤔🤔", "what_is_kpo"),
+])
+def test_confident_answers(engine: Engine, text: str, entry: str) -> None:
+    reply = engine.reply(text)
+    assert (reply.kind, reply.entry) == ("answer", entry)
+    assert reply.score is not None and 0 <= reply.score <= 100
+    assert 1 <= len(reply.buttons) <= 3
+
+
+@pytest.mark.parametrize(("text", "verdict"), [
+    ("is payroll BPO or KPO?", "BPO"),
+    ("we want to outsource legal research, which type is it?", "KPO"),
+    ("is data entry kpo or bpo", "BPO"),
+    ("equity research: bpo or kpo?", "KPO"),
+])
+def test_listed_tasks_get_their_verdict(engine: Engine, text: str, verdict: str) -> None:
+    reply = engine.reply(text)
+    assert (reply.kind, reply.verdict) == ("classification", verdict)
+    assert reply.entry in engine.kb.tasks
+
+
+def test_an_unlisted_task_is_judged_from_its_wording(engine: Engine) -> None:
+    reply = engine.reply("is analysing clinical trial results for a pharma company bpo or kpo?")
+    assert reply.kind == "classification" and reply.verdict == "KPO"
+    assert "confidence" in reply.text
+
+
+def test_a_task_without_cues_gets_no_verdict(engine: Engine) -> None:
+    reply = engine.reply("is blorping the fnords bpo or kpo?")
+    assert reply.kind == "classification" and reply.verdict is None
+    assert "can't tell" in reply.text
+
+
+@pytest.mark.parametrize("text", [
+    "what's the weather in paris tomorrow",
+    "how do i bake sourdough bread",
+    "top 10 bpo companies in india",
+    "what is the average bpo salary in rupees",
+    "write me a python script",
+])
+def test_off_topic_is_never_answered_confidently(engine: Engine, text: str) -> None:
+    assert engine.reply(text).kind not in ("answer", "classification")
+
+
+def test_fallback_says_what_the_bot_covers_and_offers_examples(engine: Engine) -> None:
+    reply = engine.reply("how do i bake sourdough bread")
+    assert reply.kind == "fallback"
+    assert "KPO" in reply.text and reply.buttons
+
+
+def test_another_language_gets_an_english_only_note(engine: Engine) -> None:
+    reply = engine.reply("¿Cuál es la diferencia entre KPO y BPO?")
+    assert reply.kind == "fallback" and "English" in reply.text
+
+
+@pytest.mark.parametrize("text", ["hi", "Hello!", "thanks", "thank you so much"])
+def test_small_talk(engine: Engine, text: str) -> None:
+    assert engine.reply(text).kind == "smalltalk"
+
+
+def test_unsure_offers_did_you_mean_buttons(engine: Engine) -> None:
+    reply = engine.reply("kpo")
+    assert reply.kind in ("answer", "suggestions")
+    reply = engine.reply("outsourcing skills")
+    if reply.kind == "suggestions":
+        assert 1 <= len(reply.buttons) <= 3
+        assert all(b.data and b.data.startswith("s:") for row in reply.buttons for b in row)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "?!?!", "🙂", "\u200b\u200b", "x" * 10000])
+def test_odd_text_gets_a_reply(engine: Engine, text: str) -> None:
+    reply = engine.reply(text)
+    assert reply.text
+
+
+def test_a_press_on_a_suggestion_answers(engine: Engine) -> None:
+    reply = engine.press("s:pay")
+    assert (reply.kind, reply.entry) == ("answer", "pay")
+
+
+@pytest.mark.parametrize("data", [None, "", "a:no_such_entry", "t:nope", "zz", "a:" + "x" * 70])
+def test_stale_or_forged_presses_get_a_note(engine: Engine, data) -> None:
+    reply = engine.press(data)
+    assert reply.kind == "stale" and reply.note
