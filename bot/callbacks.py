@@ -19,7 +19,7 @@ KINDS = {
     "s": "suggestion",   # s:<faq id>: the user picked a "did you mean" suggestion
     "t": "task",         # t:<task id>: show an example task's verdict
 }
-_PATTERN = re.compile(r"^([a-z]):([a-z0-9_]{1,32})(?::([a-z0-9_+-]{1,16}))?$")
+_PATTERN = re.compile(r"([a-z]):([a-z0-9_]{1,32})(?::([a-z0-9_+-]{1,16}))?")
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def decode(data: str | None) -> Callback | None:
     """The parsed payload, or None for anything outside the scheme."""
     if not data or len(data.encode("utf-8")) > MAX_BYTES:
         return None
-    found = _PATTERN.match(data)
+    found = _PATTERN.fullmatch(data)
     if found is None or found.group(1) not in KINDS:
         return None
     return Callback(found.group(1), found.group(2), found.group(3))

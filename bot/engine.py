@@ -112,10 +112,8 @@ class Engine:
                 return self._classification(text, Verdict(found[0].verdict, found[0], "high", found[1]))
         hits = self.search(query)
         confident = self._confident(hits)
-        if task_question and confident is None:
-            verdict = self.classifier.judge_by_cues(query)
-            if verdict.verdict is not None or not hits:
-                return self._classification(text, verdict)
+        if task_question and confident is None and (not hits or hits[0].kind == "faq"):
+            return self._classification(text, self.classifier.judge_by_cues(query), hits)
         return self._decide(text, query, hits, confident)
 
     def search(self, query: Query) -> list[Hit]:
@@ -161,13 +159,18 @@ class Engine:
         buttons = self._entry_buttons("a", entry.related)
         return Reply("answer", text, buttons, entry=entry.id, score=score)
 
-    def _classification(self, text: str, verdict: Verdict) -> Reply:
+    def _classification(self, text: str, verdict: Verdict, hits: Sequence[Hit] = ()) -> Reply:
+        """A task's verdict; when there is none, the closest questions as suggestions."""
         task = verdict.task
         rendered = self.renderer.render(
             "classification", question=text, v=verdict, task=task,
             sources=self._sources(task.sources) if task else [],
         )
-        buttons = self._entry_buttons("a", self.kb.cues.follow_up)
+        close = [h.target for h in hits if h.kind == "faq" and h.score >= SUGGEST_AT]
+        if verdict.verdict is None and close:
+            buttons = self._entry_buttons("s", close)
+        else:
+            buttons = self._entry_buttons("a", self.kb.cues.follow_up)
         return Reply("classification", rendered, buttons, entry=task.id if task else None,
                      score=verdict.score if task else None, verdict=verdict.verdict)
 

@@ -16,9 +16,6 @@ import yaml
 
 from bot.engine import Engine, Reply
 
-CONFIDENT = ("answer", "classification")
-
-
 @dataclass(frozen=True)
 class Item:
     """One labelled question."""
@@ -115,9 +112,10 @@ def evaluate(engine: Engine, items: Iterable[Item]) -> Report:
 
 def _score(report: Report, item: Item, reply: Reply) -> bool:
     """Count one outcome; True when it is what the label expects."""
+    confident = reply.kind == "answer" or (reply.kind == "classification" and reply.verdict is not None)
     if item.off_topic:
         report.off_topic += 1
-        ok = reply.kind not in CONFIDENT
+        ok = not confident
         report.rejected += ok
         return ok
     if item.verdict:
@@ -129,8 +127,8 @@ def _score(report: Report, item: Item, reply: Reply) -> bool:
     if reply.kind == "answer" and reply.entry in item.entries:
         report.correct += 1
         return True
-    if reply.kind in CONFIDENT:
+    if confident:
         report.wrong += 1
-    elif reply.kind == "suggestions":
+    elif reply.kind in ("suggestions", "classification"):
         report.deferred += 1
     return False

@@ -55,7 +55,8 @@ def test_a_task_without_cues_gets_no_verdict(engine: Engine) -> None:
     "write me a python script",
 ])
 def test_off_topic_is_never_answered_confidently(engine: Engine, text: str) -> None:
-    assert engine.reply(text).kind not in ("answer", "classification")
+    reply = engine.reply(text)
+    assert reply.kind != "answer" and reply.verdict is None
 
 
 def test_fallback_says_what_the_bot_covers_and_offers_examples(engine: Engine) -> None:

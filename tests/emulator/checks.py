@@ -1,0 +1,206 @@
+"""The checks Telegram makes on what a bot sends, with Telegram's answers.
+
+Why: a bug that Telegram would reject (a 65-byte callback_data, a ninth
+button in a row, a stray ``<`` in HTML) must fail in the tests exactly as it
+would fail in production, not pass silently.  Where Telegram's wording is
+known it is used; the few emulator-only refusals are marked.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.tghtml import message_text_error
+
+from .errors import bad_request
+
+MAX_ROW_BUTTONS = 8
+MAX_BUTTONS = 100
+MAX_CALLBACK_DATA = 64
+MAX_CALLBACK_TEXT = 200
+MAX_INLINE_RESULTS = 50
+MAX_RESULT_ID = 64
+MAX_NEXT_OFFSET = 64
+_ACTIONS = (
+    "callback_data", "url", "switch_inline_query", "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat", "login_url", "web_app", "callback_game", "pay",
+    "copy_text",
+)
+_EMPTY_MEANS_ABSENT = frozenset({"callback_data", "url"})
+_BUTTON = "Bad Request: can't parse inline keyboard button: "
+_START_PARAMETER = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
+_URL = re.compile(r"^(https?|tg)://\S+$", re.IGNORECASE)
+
+
+def is_html(parse_mode: Any) -> bool:
+    """Telegram reads parse_mode case-insensitively."""
+    return isinstance(parse_mode, str) and parse_mode.lower() == "html"
+
+
+def check_parse_mode(parse_mode: Any) -> None:
+    """Only HTML is parsed by the emulator; Markdown modes are stored as plain text."""
+    if parse_mode not in (None, "") and str(parse_mode).lower() not in ("html", "markdown", "markdownv2"):
+        raise bad_request(f"Bad Request: unsupported parse_mode {parse_mode}")
+
+
+def check_text(text: Any, parse_mode: Any) -> str:
+    """A message text Telegram would accept, or the ApiError Telegram would answer."""
+    check_parse_mode(parse_mode)
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    error = message_text_error(text, html=is_html(parse_mode))
+    if error:
+        raise bad_request(error)
+    return text
+
+
+def check_reply_markup(markup: Any) -> dict[str, Any] | None:
+    """Validate any reply_markup; return what Telegram echoes in the Message.
+
+    Only an inline keyboard is echoed back; reply keyboards, keyboard removal
+    and force-reply are accepted but never appear in Message.reply_markup.
+    """
+    if markup is None:
+        return None
+    if not isinstance(markup, dict):
+        raise bad_request("Bad Request: can't parse reply keyboard markup JSON object")
+    if "inline_keyboard" in markup:
+        check_inline_keyboard(markup["inline_keyboard"])
+        return {"inline_keyboard": markup["inline_keyboard"]}
+    if "keyboard" in markup:
+        _check_reply_keyboard(markup["keyboard"])
+    elif not ({"remove_keyboard", "force_reply"} & markup.keys()):
+        raise bad_request("Bad Request: can't parse reply keyboard markup JSON object")
+    return None
+
+
+def check_inline_keyboard(rows: Any) -> None:
+    """At most 8 buttons a row and 100 in all; every button valid."""
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+        raise bad_request('Bad Request: field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays')
+    if any(len(row) > MAX_ROW_BUTTONS for row in rows) or sum(map(len, rows)) > MAX_BUTTONS:
+        raise bad_request("Bad Request: reply markup is too long")
+    for row in rows:
+        for button in row:
+            check_inline_button(button)
+
+
+def check_inline_button(button: Any) -> None:
+    """Text plus exactly one action; callback_data 1-64 bytes."""
+    if not isinstance(button, dict):
+        raise bad_request(_BUTTON + "InlineKeyboardButton must be an Object")
+    _check_button_text(button)
+    actions = [
+        name for name in _ACTIONS
+        if name in button and not (name in _EMPTY_MEANS_ABSENT and button[name] in ("", None))
+    ]
+    if not actions:
+        raise bad_request(_BUTTON + "Text buttons are unallowed in the inline keyboard")
+    if len(actions) > 1:  # emulator-only: Telegram silently uses the first one
+        raise bad_request(_BUTTON + "exactly one of the optional fields must be used")
+    data = button.get("callback_data")
+    if data is not None and (not isinstance(data, str) or len(data.encode("utf-8")) > MAX_CALLBACK_DATA):
+        raise bad_request("Bad Request: BUTTON_DATA_INVALID")
+    url = button.get("url")
+    if url is not None and not _URL.match(str(url)):
+        raise bad_request("Bad Request: BUTTON_URL_INVALID")
+
+
+def _check_button_text(button: dict[str, Any]) -> None:
+    if "text" not in button:
+        raise bad_request(_BUTTON + 'Can\'t find field "text"')
+    if not isinstance(button["text"], str):
+        raise bad_request(_BUTTON + 'Field "text" must be of type String')
+    if not button["text"].strip():
+        raise bad_request("Bad Request: BUTTON_TEXT_INVALID")
+
+
+def _check_reply_keyboard(rows: Any) -> None:
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+        raise bad_request('Bad Request: field "keyboard" of the ReplyKeyboardMarkup must be an Array of Arrays')
+    for row in rows:
+        for button in row:
+            text = button.get("text") if isinstance(button, dict) else button
+            if not isinstance(text, str) or not text.strip():
+                raise bad_request("Bad Request: BUTTON_TEXT_INVALID")
+
+
+def check_callback_answer_text(text: Any) -> None:
+    """answerCallbackQuery's notification: at most 200 characters."""
+    if text is not None and len(str(text)) > MAX_CALLBACK_TEXT:
+        raise bad_request("Bad Request: MESSAGE_TOO_LONG")
+
+
+def check_inline_answer(params: dict[str, Any]) -> None:
+    """answerInlineQuery: the results, next_offset and button."""
+    results = params.get("results")
+    if not isinstance(results, list):
+        raise bad_request('Bad Request: field "results" must be an Array')
+    if len(results) > MAX_INLINE_RESULTS:
+        raise bad_request("Bad Request: RESULTS_TOO_MUCH")
+    seen: set[str] = set()
+    for result in results:
+        _check_result(result, seen)
+    next_offset = params.get("next_offset")
+    if next_offset is not None and len(str(next_offset).encode("utf-8")) > MAX_NEXT_OFFSET:
+        raise bad_request("Bad Request: NEXT_OFFSET_INVALID")
+    if params.get("button") is not None:
+        _check_results_button(params["button"])
+
+
+def _check_result(result: Any, seen: set[str]) -> None:
+    """One InlineQueryResult: unique id of 1-64 bytes; an article needs its fields."""
+    if not isinstance(result, dict) or "type" not in result:
+        raise bad_request("Bad Request: can't parse inline query result: Can't find field \"type\"")
+    result_id = result.get("id")
+    if not isinstance(result_id, str) or not 1 <= len(result_id.encode("utf-8")) <= MAX_RESULT_ID:
+        raise bad_request("Bad Request: RESULT_ID_INVALID")
+    if result_id in seen:
+        raise bad_request("Bad Request: RESULT_ID_DUPLICATE")
+    seen.add(result_id)
+    if result["type"] == "article":
+        _check_article(result)
+    if result.get("reply_markup") is not None:
+        markup = result["reply_markup"]
+        if not isinstance(markup, dict) or "inline_keyboard" not in markup:
+            raise bad_request("Bad Request: can't parse inline query result: inline keyboard expected")
+        check_inline_keyboard(markup["inline_keyboard"])
+
+
+def _check_article(result: dict[str, Any]) -> None:
+    for field in ("title", "input_message_content"):
+        if field not in result:
+            raise bad_request(f'Bad Request: can\'t parse inline query result: Can\'t find field "{field}"')
+    if not isinstance(result["title"], str) or not result["title"].strip():
+        raise bad_request("Bad Request: RESULT_TITLE_EMPTY")
+    content = result["input_message_content"]
+    if not isinstance(content, dict):
+        raise bad_request("Bad Request: can't parse inline query result: InputMessageContent must be an Object")
+    if "message_text" in content:
+        check_text(content["message_text"], content.get("parse_mode"))
+
+
+def _check_results_button(button: Any) -> None:
+    """InlineQueryResultsButton: text plus a start_parameter of 1-64 [A-Za-z0-9_-]."""
+    if not isinstance(button, dict) or not isinstance(button.get("text"), str):
+        raise bad_request('Bad Request: can\'t parse InlineQueryResultsButton: Can\'t find field "text"')
+    if "web_app" in button:
+        return
+    if not _START_PARAMETER.match(str(button.get("start_parameter", ""))):
+        raise bad_request("Bad Request: START_PARAM_INVALID")
+
+
+def check_commands(commands: Any) -> list[dict[str, str]]:
+    """setMyCommands: at most 100 commands of 1-32 [a-z0-9_], descriptions 1-256."""
+    if not isinstance(commands, list):
+        raise bad_request('Bad Request: field "commands" must be an Array')
+    if len(commands) > 100:
+        raise bad_request("Bad Request: BOT_COMMANDS_TOO_MUCH")
+    for command in commands:
+        if not isinstance(command, dict) or not _COMMAND.match(str(command.get("command", ""))):
+            raise bad_request("Bad Request: BOT_COMMAND_INVALID")
+        if not 1 <= len(str(command.get("description", "")).strip()) <= 256:
+            raise bad_request("Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+    return [{"command": c["command"], "description": c["description"]} for c in commands]
