@@ -18,6 +18,8 @@ KINDS = {
     "a": "answer",       # a:<faq id>: show an answer (follow-up or example button)
     "s": "suggestion",   # s:<faq id>: the user picked a "did you mean" suggestion
     "t": "task",         # t:<task id>: show an example task's verdict
+    "c": "dialog",       # c:<dialog nonce>:<action>: a /classify dialog button
+    "m": "menu",         # m:<item>: classify (start the dialog), compare, ask
 }
 _PATTERN = re.compile(r"([a-z]):([a-z0-9_]{1,32})(?::([a-z0-9_+-]{1,16}))?")
 

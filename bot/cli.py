@@ -6,10 +6,12 @@ import argparse
 import json
 import logging
 import sys
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from bot.dialog import DialogState
 from bot.engine import Button, Engine, Reply, build_engine
 from bot.knowledge import KnowledgeError, load
 from bot.render import Renderer, TemplateProblem
@@ -91,34 +93,38 @@ def _chat(args: argparse.Namespace) -> int:
     interactive = sys.stdin.isatty()
     color = sys.stdout.isatty()
     choices: list[Button] = []
+    state: DialogState | None = None
 
-    def say(reply: Reply) -> None:
-        nonlocal choices
-        text, new_choices = show(reply, color=color)
-        print(text + "\n", flush=True)
+    say_start = engine.start()
+    print(show(say_start, color=color)[0] + "\n", flush=True)
+    choices = show(say_start, color=color)[1]
+    if interactive:
+        print("Type a question, a number to pick a choice, /classify, /help, or /quit.\n")
+    for line in _lines(sys.stdin, interactive):
+        text = line.strip()
+        if text in {"/quit", "/exit", "quit", "exit"}:
+            break
+        state, reply = _chat_turn(engine, text, choices, state)
+        shown, new_choices = show(reply, color=color)
+        print(shown + "\n", flush=True)
         if reply.kind != "stale":  # a stale press keeps the choices on screen
             choices = new_choices
-
-    say(engine.start())
-    if interactive:
-        print("Type a question, a number to pick a choice, /help, or /quit.\n")
-    for line in _lines(sys.stdin, interactive):
-        command = line.strip()
-        if command in {"/quit", "/exit", "quit", "exit"}:
-            break
-        say(_chat_reply(engine, command, choices))
     return 0
 
 
-def _chat_reply(engine: Engine, text: str, choices: Sequence[Button]) -> Reply:
-    """The engine's reply to one line typed in the terminal chat."""
+def _chat_turn(engine: Engine, text: str, choices: Sequence[Button], state: DialogState | None
+               ) -> tuple[DialogState | None, Reply]:
+    """The engine's reply to one line typed in the terminal chat, dialog included."""
+    now = time.time()
     if text.isdigit() and 1 <= int(text) <= len(choices) and choices[int(text) - 1].data:
-        return engine.press(choices[int(text) - 1].data)
+        return engine.step_press(choices[int(text) - 1].data, state, now)
+    if text in ("/classify", "/cancel", "/start classify"):
+        return engine.step_command(text.split()[-1].lstrip("/"), state, now)
     if text == "/start":
-        return engine.start()
+        return state, engine.start()
     if text == "/help":
-        return engine.help()
-    return engine.reply(text)
+        return state, engine.help()
+    return engine.step_text(text, state, now)
 
 
 def _lines(stream: TextIO, interactive: bool) -> Iterable[str]:
@@ -136,7 +142,7 @@ def _run(args: argparse.Namespace) -> int:
     settings = load_settings()
     settings.require_token()
     _configure_logging(settings.log_level)
-    engine = build_engine()
+    engine = Engine(load(), dialog_timeout=settings.dialog_timeout * 60)
     from bot.telegram.app import ALLOWED_UPDATES, build_application
 
     app = build_application(settings, engine)

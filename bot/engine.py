@@ -7,17 +7,19 @@ It never imports telegram; the adapters never score or word anything themselves.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
 from bot import callbacks
 from bot.classify import Classifier, Verdict
+from bot.dialog import DialogFlow, DialogState
 from bot.knowledge import FaqEntry, KnowledgeBase, load
 from bot.matching import QUESTION_SCORER, Hit, Index, Weights, build_documents
 from bot.normalize import Normalizer, Query
 from bot.render import Renderer
+from bot.reply import Button, Reply
 
 ANSWER_AT = 60.0
 """Best score at which the bot answers without asking (measured on the dev set)."""
@@ -28,56 +30,22 @@ SUGGEST_AT = 40.0
 SMALLTALK_AT = 88.0
 SMALLTALK_MAX_WORDS = 6
 MAX_BUTTONS = 3
-
-
-@dataclass(frozen=True)
-class Button:
-    """An inline button: a callback payload, or a link."""
-
-    text: str
-    data: str | None = None
-    url: str | None = None
-
-
-@dataclass(frozen=True)
-class Reply:
-    """What the bot says, whatever the transport."""
-
-    kind: str
-    """answer, classification, suggestions, fallback, smalltalk, start, help, or stale."""
-    text: str
-    buttons: tuple[tuple[Button, ...], ...] = ()
-    entry: str | None = None
-    score: float | None = None
-    verdict: str | None = None
-    note: str | None = None
-    """A short popup note for a button press (answerCallbackQuery)."""
-    extra: dict[str, object] = field(default_factory=dict, compare=False)
-
-    def as_json(self, question: str) -> dict[str, object]:
-        """The `kpo-bot ask --json` record of this reply."""
-        return {
-            "question": question,
-            "kind": self.kind,
-            "entry": self.entry,
-            "score": self.score,
-            "verdict": self.verdict,
-            "text": self.text,
-            "buttons": [[{"text": b.text, "callback_data": b.data} for b in row] for row in self.buttons],
-        }
+DIALOG_TIMEOUT = 15 * 60.0
+"""Seconds of inactivity after which a /classify dialog ends."""
 
 
 class Engine:
     """Answers questions and button presses from one knowledge base and one set of templates."""
 
     def __init__(self, kb: KnowledgeBase, renderer: Renderer | None = None,
-                 weights: Weights | None = None) -> None:
+                 weights: Weights | None = None, dialog_timeout: float = DIALOG_TIMEOUT) -> None:
         self.kb = kb
         self.renderer = renderer or Renderer()
         self.normalizer = Normalizer(kb.lexicon)
         self.normalizer.learn(_vocabulary(kb))
         self.classifier = Classifier(kb, self.normalizer)
         self.index = Index(self._question_documents(), QUESTION_SCORER, weights or Weights())
+        self.dialog = DialogFlow(kb, self.renderer, self.classifier, self.normalizer, dialog_timeout)
         self._smalltalk = {p.lower(): s.id for s in kb.smalltalk.values()
                            for p in (" ".join(self.normalizer.tokens(x)) for x in s.phrasings)}
 
@@ -92,6 +60,36 @@ class Engine:
         for dim in self.kb.dimensions.values():
             if dim.faq == faq_id:
                 yield from (dim.name, *dim.aliases)
+
+    # --- one user's turn, dialog included ----------------------------------------
+
+    def step_text(self, text: str, state: DialogState | None, now: float
+                  ) -> tuple[DialogState | None, Reply]:
+        """A typed message, inside a /classify dialog or not."""
+        if state is not None and not self.dialog.expired(state, now):
+            return self.dialog.on_text(state, text, now)
+        return None, self.reply(text)
+
+    def step_press(self, data: str | None, state: DialogState | None, now: float
+                   ) -> tuple[DialogState | None, Reply]:
+        """A button press, inside a /classify dialog or not."""
+        parsed = callbacks.decode(data)
+        if parsed is not None and parsed.kind == "c":
+            if state is None or state.nonce != parsed.target or parsed.arg is None:
+                return state, self.dialog.on_press(None, "", now)[1]
+            return self.dialog.on_press(state, parsed.arg, now)
+        if parsed is not None and (parsed.kind, parsed.target) == ("m", "classify"):
+            return self.dialog.start(now)
+        return state, self.press(data)
+
+    def step_command(self, command: str, state: DialogState | None, now: float
+                     ) -> tuple[DialogState | None, Reply]:
+        """/classify and /cancel, which start and end a dialog."""
+        if command == "classify":
+            return self.dialog.start(now)
+        if state is not None and not self.dialog.expired(state, now):
+            return None, replace(self.dialog.cancel(), edit=False)
+        return None, Reply("help", self.renderer.render("nothing_to_cancel"))
 
     # --- text -------------------------------------------------------------------
 
@@ -184,7 +182,7 @@ class Engine:
         examples = self.featured()
         rendered = self.renderer.render("fallback", question=text, reason=reason, topic=topic,
                                         examples=examples)
-        buttons = self._entry_buttons("a", [e.id for e in examples])
+        buttons = self._entry_buttons("a", [e.id for e in examples]) + self._menu_buttons("classify")
         return Reply("fallback", rendered, buttons)
 
     def _smalltalk_reply(self, smalltalk_id: str) -> Reply:
@@ -195,7 +193,14 @@ class Engine:
         """The /start greeting: what the bot does, with example questions."""
         examples = self.featured()
         text = self.renderer.render("start", examples=examples, counts=self.kb.counts())
-        return Reply("start", text, self._entry_buttons("a", [e.id for e in examples]))
+        buttons = self._entry_buttons("a", [e.id for e in examples]) + self._menu_buttons("classify")
+        return Reply("start", text, buttons)
+
+    def comparison(self) -> Reply:
+        """The whole comparison, dimension by dimension, as one card."""
+        text = self.renderer.render("compare_overview", dimensions=list(self.kb.dimensions.values()),
+                                    sources=list(self.kb.sources.values()))
+        return Reply("comparison", text, self._menu_buttons("classify"))
 
     def help(self) -> Reply:
         """The /help text."""
@@ -211,7 +216,8 @@ class Engine:
 
     def commands(self) -> list[tuple[str, str]]:
         """The command menu: (command, description)."""
-        return [(name, self.renderer.label(f"command_{name}")) for name in ("start", "help")]
+        names = ("start", "classify", "help", "cancel")
+        return [(name, self.renderer.label(f"command_{name}")) for name in names]
 
     # --- buttons ----------------------------------------------------------------
 
@@ -222,6 +228,10 @@ class Engine:
             return self.stale()
         if parsed.kind in ("a", "s") and parsed.target in self.kb.faq:
             return self.answer(self.kb.faq[parsed.target])
+        if parsed.kind == "m" and parsed.target == "compare":
+            return self.comparison()
+        if parsed.kind == "m" and parsed.target == "ask":
+            return Reply("help", self.renderer.render("ask_prompt", examples=self.featured()))
         if parsed.kind == "t" and parsed.target in self.kb.tasks:
             task = self.kb.tasks[parsed.target]
             return self._classification(task.name, Verdict(task.verdict, task, "high", 100.0))
@@ -237,6 +247,10 @@ class Engine:
         rows = [(Button(self.kb.faq[i].short, callbacks.encode(kind, i)),)
                 for i in ids if i in self.kb.faq]
         return tuple(rows[:MAX_BUTTONS])
+
+    def _menu_buttons(self, *items: str) -> tuple[tuple[Button, ...], ...]:
+        """Buttons for menu actions (classify, compare, ask), one row."""
+        return (tuple(Button(self.renderer.label(f"menu_{i}"), callbacks.encode("m", i)) for i in items),)
 
     def _sources(self, ids: Iterable[str]) -> list:
         return [self.kb.sources[i] for i in ids]

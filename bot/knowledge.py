@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +116,39 @@ class Cues:
 
 
 @dataclass(frozen=True)
+class DialogOption:
+    """One answer to a dialog question, leaning towards BPO (negative) or KPO (positive)."""
+
+    id: str
+    label: str
+    weight: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class DialogQuestion:
+    """One multiple-choice step of the /classify dialog."""
+
+    id: str
+    text: str
+    dimension: str
+    options: tuple[DialogOption, ...]
+
+    def option(self, option_id: str) -> DialogOption | None:
+        """The option with this id, if any."""
+        return next((o for o in self.options if o.id == option_id), None)
+
+
+@dataclass(frozen=True)
+class Dialog:
+    """The /classify dialog: its questions and how answers add up to a verdict."""
+
+    questions: tuple[DialogQuestion, ...]
+    prior_weight: float
+    in_between: float
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
     """Everything the engine knows, loaded once and never changed."""
 
@@ -128,7 +161,7 @@ class KnowledgeBase:
     out_of_scope: Mapping[str, OutOfScope]
     lexicon: Lexicon
     cues: Cues
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    dialog: Dialog
 
     def counts(self) -> dict[str, int]:
         """How many items of each kind, for `kb check` and logs."""
@@ -140,6 +173,7 @@ class KnowledgeBase:
             "tasks": len(self.tasks),
             "smalltalk": len(self.smalltalk),
             "out-of-scope topics": len(self.out_of_scope),
+            "dialog questions": len(self.dialog.questions),
         }
 
 
@@ -305,11 +339,11 @@ class _Collector:
         good: list[dict[str, Any]] = []
         seen: set[str] = set()
         for index, item in enumerate(items):
-            if self._entry_ok(file, index, item, spec, seen):
+            if self.entry_ok(file, index, item, spec, seen):
                 good.append(item)
         return good
 
-    def _entry_ok(self, file: str, index: int, item: Any, spec: Spec, seen: set[str]) -> bool:
+    def entry_ok(self, file: str, index: int, item: Any, spec: Spec, seen: set[str]) -> bool:
         if not isinstance(item, dict):
             self.problem(file, f"#{index + 1}", None, "must be a mapping of fields")
             return False
@@ -339,7 +373,7 @@ class _Collector:
         return ok
 
 
-_MULTI_KEY_FILES = {"synonyms.yaml", "cues.yaml"}
+_MULTI_KEY_FILES = {"synonyms.yaml", "cues.yaml", "dialog.yaml"}
 
 
 def _one_line(exc: Exception) -> str:
@@ -369,10 +403,12 @@ def load(folder: Path | str | None = None) -> KnowledgeBase:
                     for o in c.entries("out_of_scope.yaml", "out_of_scope", OUT_OF_SCOPE_SPEC)}
     lexicon = _lexicon(c)
     cues = _cues(c)
+    dialog = _dialog(c, dimensions)
     _cross_check(c, sources, faq, dimensions, tasks, smalltalk, out_of_scope, cues)
     if c.problems:
         raise KnowledgeError(c.problems)
-    return KnowledgeBase(root, sources, faq, dimensions, tasks, smalltalk, out_of_scope, lexicon, cues)
+    return KnowledgeBase(root, sources, faq, dimensions, tasks, smalltalk, out_of_scope, lexicon,
+                         cues, dialog)
 
 
 def _date(value: Any) -> str | None:
@@ -473,6 +509,49 @@ def _cues(c: _Collector) -> Cues:
         follow_up = []
     return Cues(tuple(m.strip().lower() for m in markers), weights, float(min_weight),
                 tuple(follow_up))
+
+
+def _number(value: Any) -> str | None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return None if ok else f"must be a number, not {value!r}"
+
+
+def _share(value: Any) -> str | None:
+    return _number(value) or (None if 0 <= value < 1 else "must be at least 0 and below 1")
+
+
+QUESTION_SPEC: Spec = {"id": (_text, True), "text": (_short(120), True), "dimension": (_text, True),
+                       "options": (lambda v: None if isinstance(v, list) and len(v) >= 2
+                                   else "must be a list of at least 2 options", True)}
+OPTION_SPEC: Spec = {"id": (_text, True), "label": (_short(40), True), "weight": (_number, True),
+                     "reason": (_short(120), True)}
+
+
+def _dialog(c: _Collector, dimensions: Mapping[str, Dimension]) -> Dialog:
+    file = "dialog.yaml"
+    data = c.read(file, "questions") or {}
+    for key in sorted(set(data) - {"questions", "prior_weight", "in_between"}):
+        c.problem(file, None, key, "unknown top-level key")
+    settings = {"prior_weight": (_number, 2.0), "in_between": (_share, 0.25)}
+    values: dict[str, float] = {}
+    for key, (checker, default) in settings.items():
+        message = checker(data.get(key, default))
+        if message:
+            c.problem(file, None, key, message)
+        values[key] = default if message else float(data.get(key, default))
+    questions: list[DialogQuestion] = []
+    for q in c.entries(file, "questions", QUESTION_SPEC) if data else []:
+        if q["dimension"] not in dimensions:
+            c.problem(file, q["id"], "dimension", f"unknown dimension id '{q['dimension']}'")
+        seen: set[str] = set()
+        options = [o for n, o in enumerate(q["options"])
+                   if c.entry_ok(file, n, o, OPTION_SPEC, seen)]
+        questions.append(DialogQuestion(q["id"], q["text"].strip(), q["dimension"], tuple(
+            DialogOption(o["id"], o["label"].strip(), float(o["weight"]), o["reason"].strip())
+            for o in options)))
+    if data and not 3 <= len(questions) <= 9:
+        c.problem(file, None, "questions", "needs 3 to 9 questions")
+    return Dialog(tuple(questions), values["prior_weight"], values["in_between"])
 
 
 def _cross_check(c: _Collector, sources: Mapping[str, Source], faq: Mapping[str, FaqEntry],

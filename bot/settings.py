@@ -49,6 +49,8 @@ class Settings:
     retry_delay: float = 0.5
     """First backoff delay, seconds; doubles each retry."""
     log_level: str = "INFO"
+    dialog_timeout: float = 15.0
+    """Minutes of inactivity after which a /classify dialog ends."""
 
     def require_token(self) -> str:
         """The token, or a SettingsError saying how to provide it."""
@@ -66,14 +68,20 @@ def _register(env: str, name: str, parser: Callable[[str], Any]) -> None:
 
 
 def _positive_float(text: str) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError("must be a number") from None
     if value <= 0:
         raise ValueError("must be a positive number")
     return value
 
 
 def _count(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError("must be a whole number") from None
     if value < 0:
         raise ValueError("must be 0 or more")
     return value
@@ -118,6 +126,7 @@ _register("KPO_BOT_POLL_TIMEOUT", "poll_timeout", _count)
 _register("KPO_BOT_MAX_RETRIES", "max_retries", _count)
 _register("KPO_BOT_RETRY_DELAY", "retry_delay", _positive_float)
 _register("KPO_BOT_LOG_LEVEL", "log_level", _level)
+_register("KPO_BOT_DIALOG_TIMEOUT", "dialog_timeout", _positive_float)
 
 
 def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env"),

@@ -18,7 +18,8 @@ from telegram.ext import (
 
 from bot.engine import Engine
 from bot.settings import Settings
-from bot.telegram import handlers
+from bot.telegram import dialogs, handlers
+from bot.telegram.context import ENGINE_KEY
 from bot.telegram.retry import RetryingRateLimiter
 
 
@@ -45,7 +46,7 @@ def build_application(settings: Settings, engine: Engine) -> Application:
         .post_init(post_init)
         .build()
     )
-    app.bot_data[handlers.ENGINE_KEY] = engine
+    app.bot_data[ENGINE_KEY] = engine
     register_handlers(app)
     return app
 
@@ -65,6 +66,8 @@ def register_handlers(app: Application) -> None:
     addressed = handlers.Addressed()
     app.add_handler(CommandHandler("start", handlers.start))
     app.add_handler(CommandHandler("help", handlers.help_command))
+    app.add_handler(CommandHandler("classify", handlers.classify))
+    app.add_handler(CommandHandler("cancel", handlers.cancel))
     app.add_handler(CallbackQueryHandler(handlers.button))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & addressed, handlers.question))
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.COMMAND,
@@ -74,8 +77,9 @@ def register_handlers(app: Application) -> None:
 
 async def post_init(app: Application) -> None:
     """Publish the command menu once the bot is known to Telegram."""
-    engine: Engine = app.bot_data[handlers.ENGINE_KEY]
+    engine: Engine = app.bot_data[ENGINE_KEY]
     await app.bot.set_my_commands([BotCommand(c, d) for c, d in engine.commands()])
+    dialogs.restore_timeouts(app)
 
 
 ALLOWED_UPDATES = Update.ALL_TYPES

@@ -8,20 +8,18 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.error import Forbidden
 from telegram.ext import ContextTypes, filters
 
-from bot.engine import Engine, Reply
+from bot.dialog import DialogState
+from bot.reply import Reply
+from bot.telegram import dialogs
+from bot.telegram.context import engine_of
 
 _LOG = logging.getLogger(__name__)
-ENGINE_KEY = "engine"
-
-
-def engine_of(context: ContextTypes.DEFAULT_TYPE) -> Engine:
-    """The engine the application serves (kept in bot_data, which is not persisted)."""
-    return context.bot_data[ENGINE_KEY]
 
 
 def markup(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -33,9 +31,30 @@ def markup(reply: Reply) -> InlineKeyboardMarkup | None:
          for row in reply.buttons])
 
 
-async def send(message: Message, reply: Reply) -> None:
+async def send(message: Message, reply: Reply) -> Message:
     """Send a reply as an answer to a user's message."""
-    await message.reply_text(reply.text, reply_markup=markup(reply))
+    return await message.reply_text(reply.text, reply_markup=markup(reply))
+
+
+async def send_turn(update: Update, context: ContextTypes.DEFAULT_TYPE,
+                    state: DialogState | None, reply: Reply) -> None:
+    """Send a reply that may move the user's dialog on, and remember the dialog."""
+    sent = await send(update.effective_message, reply)
+    _remember(update, context, state, sent if reply.buttons else None)
+
+
+def _remember(update: Update, context: ContextTypes.DEFAULT_TYPE, state: DialogState | None,
+              message: Message | None) -> None:
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return
+    dialogs.remember(context.application, context.user_data, user.id, chat.id, state,
+                     message.message_id if message else None)
+
+
+def _dialog(update: Update, context: ContextTypes.DEFAULT_TYPE) -> DialogState | None:
+    chat = update.effective_chat
+    return dialogs.state_of(context.user_data, chat.id if chat else None)
 
 
 class Addressed(filters.MessageFilter):
@@ -60,8 +79,23 @@ def without_mention(text: str, username: str | None) -> str:
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Greet the user and show what the bot can do."""
+    """Greet the user and show what the bot can do; `/start classify` opens the dialog."""
+    if context.args and context.args[0] == "classify":
+        await classify(update, context)
+        return
     await send(update.effective_message, engine_of(context).start())
+
+
+async def classify(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Start the /classify dialog."""
+    state, reply = engine_of(context).step_command("classify", _dialog(update, context), time.time())
+    await send_turn(update, context, state, reply)
+
+
+async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Cancel the dialog under way."""
+    state, reply = engine_of(context).step_command("cancel", _dialog(update, context), time.time())
+    await send_turn(update, context, state, reply)
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -73,7 +107,8 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer a text question."""
     message = update.effective_message
     text = without_mention(message.text or "", context.bot.username)
-    await send(message, engine_of(context).reply(text))
+    state, reply = engine_of(context).step_text(text, _dialog(update, context), time.time())
+    await send_turn(update, context, state, reply)
 
 
 async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -84,12 +119,21 @@ async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer a button press; stale or forged data gets a short popup note."""
     query = update.callback_query
-    reply = engine_of(context).press(query.data)
-    if reply.kind == "stale" or not isinstance(query.message, Message):
-        await query.answer(reply.note or engine_of(context).stale().note)
+    engine = engine_of(context)
+    if not isinstance(query.message, Message):
+        await query.answer(engine.stale().note)
+        return
+    state, reply = engine.step_press(query.data, _dialog(update, context), time.time())
+    if reply.kind == "stale":
+        await query.answer(reply.note)
         return
     await query.answer()
-    await query.message.reply_text(reply.text, reply_markup=markup(reply), do_quote=False)
+    if reply.edit:
+        await query.edit_message_text(reply.text, reply_markup=markup(reply))
+        sent: Message | None = query.message
+    else:
+        sent = await query.message.reply_text(reply.text, reply_markup=markup(reply), do_quote=False)
+    _remember(update, context, state, sent if reply.buttons else None)
 
 
 _blocked: set[int] = set()

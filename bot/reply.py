@@ -1,0 +1,43 @@
+"""What the bot says, whatever the transport: a Reply with its text and buttons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button: a callback payload, or a link."""
+
+    text: str
+    data: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the bot says, whatever the transport."""
+
+    kind: str
+    """answer, classification, suggestions, fallback, smalltalk, start, help, or stale."""
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    entry: str | None = None
+    score: float | None = None
+    verdict: str | None = None
+    note: str | None = None
+    """A short popup note for a button press (answerCallbackQuery)."""
+    edit: bool = False
+    """Replace the message the pressed button sits on, instead of sending a new one."""
+
+    def as_json(self, question: str) -> dict[str, object]:
+        """The `kpo-bot ask --json` record of this reply."""
+        return {
+            "question": question,
+            "kind": self.kind,
+            "entry": self.entry,
+            "score": self.score,
+            "verdict": self.verdict,
+            "text": self.text,
+            "buttons": [[{"text": b.text, "callback_data": b.data} for b in row] for row in self.buttons],
+        }
