@@ -20,6 +20,8 @@ KINDS = {
     "t": "task",         # t:<task id>: show an example task's verdict
     "c": "dialog",       # c:<dialog nonce>:<action>: a /classify dialog button
     "m": "menu",         # m:<item>: classify (start the dialog), compare, ask
+    "d": "dimension",    # d:<dimension id>: a /compare dimension card (edits the message)
+    "o": "overview",     # o:compare: back to the /compare overview (edits the message)
 }
 _PATTERN = re.compile(r"([a-z]):([a-z0-9_]{1,32})(?::([a-z0-9_+-]{1,16}))?")
 

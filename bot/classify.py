@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from bot.knowledge import KnowledgeBase, Task
-from bot.matching import TASK_SCORER, Index, Weights, build_documents
+from bot.matching import TASK_SCORER, Hit, Index, Weights, build_documents
 from bot.normalize import Normalizer, Query
 
 TASK_MATCH = 88.0
@@ -50,9 +50,13 @@ class Classifier:
         text = f" {query.text} "
         return any(marker.search(text) for marker in self._markers)
 
+    def search_tasks(self, query: Query, limit: int = 10) -> list[Hit]:
+        """Listed tasks ranked by how fully the question names them."""
+        return self._tasks.search(query, frozenset(), limit=limit)
+
     def find_task(self, query: Query) -> tuple[Task, float] | None:
         """The listed task the question names, if any."""
-        hits = self._tasks.search(query, frozenset(), limit=1)
+        hits = self.search_tasks(query, limit=1)
         if hits and hits[0].score >= TASK_MATCH:
             return self.kb.tasks[hits[0].target], hits[0].score
         return None

@@ -13,6 +13,7 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from bot import callbacks
+from bot.cards import CardPage, Cards
 from bot.classify import Classifier, Verdict
 from bot.dialog import DialogFlow, DialogState
 from bot.knowledge import FaqEntry, KnowledgeBase, load
@@ -30,6 +31,7 @@ SUGGEST_AT = 40.0
 SMALLTALK_AT = 88.0
 SMALLTALK_MAX_WORDS = 6
 MAX_BUTTONS = 3
+MAX_CARDS_FAQ = 20
 DIALOG_TIMEOUT = 15 * 60.0
 """Seconds of inactivity after which a /classify dialog ends."""
 
@@ -45,6 +47,8 @@ class Engine:
         self.normalizer.learn(_vocabulary(kb))
         self.classifier = Classifier(kb, self.normalizer)
         self.index = Index(self._question_documents(), QUESTION_SCORER, weights or Weights())
+        self.cards = Cards(kb, self.renderer, self.normalizer,
+                           lambda q: self.search(q, MAX_CARDS_FAQ), self.classifier.search_tasks)
         self.dialog = DialogFlow(kb, self.renderer, self.classifier, self.normalizer, dialog_timeout)
         self._smalltalk = {p.lower(): s.id for s in kb.smalltalk.values()
                            for p in (" ".join(self.normalizer.tokens(x)) for x in s.phrasings)}
@@ -82,6 +86,22 @@ class Engine:
             return self.dialog.start(now)
         return state, self.press(data)
 
+    def step_start(self, param: str | None, state: DialogState | None, now: float
+                   ) -> tuple[DialogState | None, Reply]:
+        """/start, optionally with a deep-link parameter that opens a topic."""
+        kind, _, target = (param or "").partition("_")
+        if kind == "classify" and not target:
+            return self.dialog.start(now)
+        if kind == "compare":
+            return state, (self.cards.dimension(target, edit=False) if target else self.comparison())
+        if kind == "faq" and target in self.kb.faq:
+            return state, self.answer(self.kb.faq[target])
+        if kind == "task" and target in self.kb.tasks:
+            return state, self.press(callbacks.encode("t", target))
+        if kind == "help" and not target:
+            return state, self.help()
+        return state, self.start()
+
     def step_command(self, command: str, state: DialogState | None, now: float
                      ) -> tuple[DialogState | None, Reply]:
         """/classify and /cancel, which start and end a dialog."""
@@ -114,10 +134,10 @@ class Engine:
             return self._classification(text, self.classifier.judge_by_cues(query), hits)
         return self._decide(text, query, hits, confident)
 
-    def search(self, query: Query) -> list[Hit]:
+    def search(self, query: Query, limit: int = 6) -> list[Hit]:
         """Ranked FAQ entries and out-of-scope topics for a normalised query."""
         keyterms = frozenset(query.content) & self.normalizer.keyterms
-        return self.index.search(query, keyterms, limit=6)
+        return self.index.search(query, keyterms, limit=limit)
 
     def _confident(self, hits: Sequence[Hit]) -> Hit | None:
         """The top FAQ hit when it is sure enough to answer without asking."""
@@ -182,7 +202,8 @@ class Engine:
         examples = self.featured()
         rendered = self.renderer.render("fallback", question=text, reason=reason, topic=topic,
                                         examples=examples)
-        buttons = self._entry_buttons("a", [e.id for e in examples]) + self._menu_buttons("classify")
+        buttons = (self._entry_buttons("a", [e.id for e in examples])
+                   + self._menu_buttons("classify", "compare"))
         return Reply("fallback", rendered, buttons)
 
     def _smalltalk_reply(self, smalltalk_id: str) -> Reply:
@@ -193,14 +214,17 @@ class Engine:
         """The /start greeting: what the bot does, with example questions."""
         examples = self.featured()
         text = self.renderer.render("start", examples=examples, counts=self.kb.counts())
-        buttons = self._entry_buttons("a", [e.id for e in examples]) + self._menu_buttons("classify")
+        buttons = (self._entry_buttons("a", [e.id for e in examples])
+                   + self._menu_buttons("classify", "compare"))
         return Reply("start", text, buttons)
 
     def comparison(self) -> Reply:
-        """The whole comparison, dimension by dimension, as one card."""
-        text = self.renderer.render("compare_overview", dimensions=list(self.kb.dimensions.values()),
-                                    sources=list(self.kb.sources.values()))
-        return Reply("comparison", text, self._menu_buttons("classify"))
+        """The /compare overview: the whole comparison, a button per dimension."""
+        return self.cards.overview()
+
+    def inline(self, query: str, offset: str = "") -> CardPage:
+        """Inline-mode cards for a query, one page."""
+        return self.cards.page(query[:256], offset)
 
     def help(self) -> Reply:
         """The /help text."""
@@ -216,7 +240,7 @@ class Engine:
 
     def commands(self) -> list[tuple[str, str]]:
         """The command menu: (command, description)."""
-        names = ("start", "classify", "help", "cancel")
+        names = ("start", "classify", "compare", "help", "cancel")
         return [(name, self.renderer.label(f"command_{name}")) for name in names]
 
     # --- buttons ----------------------------------------------------------------
@@ -230,6 +254,10 @@ class Engine:
             return self.answer(self.kb.faq[parsed.target])
         if parsed.kind == "m" and parsed.target == "compare":
             return self.comparison()
+        if parsed.kind == "o" and parsed.target == "compare":
+            return self.cards.overview(edit=True)
+        if parsed.kind == "d":
+            return self.cards.dimension(parsed.target) or self.stale()
         if parsed.kind == "m" and parsed.target == "ask":
             return Reply("help", self.renderer.render("ask_prompt", examples=self.featured()))
         if parsed.kind == "t" and parsed.target in self.kb.tasks:

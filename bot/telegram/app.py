@@ -10,6 +10,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     Defaults,
+    InlineQueryHandler,
     MessageHandler,
     PersistenceInput,
     PicklePersistence,
@@ -68,6 +69,8 @@ def register_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("help", handlers.help_command))
     app.add_handler(CommandHandler("classify", handlers.classify))
     app.add_handler(CommandHandler("cancel", handlers.cancel))
+    app.add_handler(CommandHandler("compare", handlers.compare))
+    app.add_handler(InlineQueryHandler(handlers.inline_query))
     app.add_handler(CallbackQueryHandler(handlers.button))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & addressed, handlers.question))
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.COMMAND,

@@ -10,8 +10,18 @@ import logging
 import re
 import time
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update
-from telegram.error import Forbidden
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InlineQueryResultsButton,
+    InputTextMessageContent,
+    Message,
+    MessageEntity,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes, filters
 
 from bot.dialog import DialogState
@@ -20,6 +30,8 @@ from bot.telegram import dialogs
 from bot.telegram.context import engine_of
 
 _LOG = logging.getLogger(__name__)
+INLINE_CACHE_SECONDS = 300
+"""Cards change only with a knowledge-base update, so Telegram may cache answers a while."""
 
 
 def markup(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -79,11 +91,38 @@ def without_mention(text: str, username: str | None) -> str:
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Greet the user and show what the bot can do; `/start classify` opens the dialog."""
-    if context.args and context.args[0] == "classify":
-        await classify(update, context)
-        return
-    await send(update.effective_message, engine_of(context).start())
+    """Greet the user, or open the topic a deep link names (/start compare_pay)."""
+    param = context.args[0] if context.args else None
+    state, reply = engine_of(context).step_start(param, _dialog(update, context), time.time())
+    await send_turn(update, context, state, reply)
+
+
+async def compare(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show the comparison overview with a button per dimension."""
+    await send(update.effective_message, engine_of(context).comparison())
+
+
+async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Offer comparison cards for `@bot <query>` in any chat."""
+    query = update.inline_query
+    engine = engine_of(context)
+    page = engine.inline(query.query, query.offset)
+    label = engine.renderer.label
+    results = [
+        InlineQueryResultArticle(
+            id=card.id, title=card.title, description=card.description,
+            input_message_content=InputTextMessageContent(card.text, parse_mode=ParseMode.HTML),
+            reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(
+                label("open_in_bot"), url=deep_link(context.bot.username, card.start))]]))
+        for card in page.cards]
+    await query.answer(results, cache_time=INLINE_CACHE_SECONDS, next_offset=page.next_offset,
+                       button=InlineQueryResultsButton(label("inline_classify"),
+                                                       start_parameter="classify"))
+
+
+def deep_link(username: str, param: str) -> str:
+    """A t.me link that opens the bot with /start <param>."""
+    return f"https://t.me/{username}?start={param}"
 
 
 async def classify(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -129,8 +168,12 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await query.answer()
     if reply.edit:
-        await query.edit_message_text(reply.text, reply_markup=markup(reply))
         sent: Message | None = query.message
+        try:
+            await query.edit_message_text(reply.text, reply_markup=markup(reply))
+        except BadRequest as exc:  # a double tap asks for the text already shown
+            if "not modified" not in str(exc).lower():
+                raise
     else:
         sent = await query.message.reply_text(reply.text, reply_markup=markup(reply), do_quote=False)
     _remember(update, context, state, sent if reply.buttons else None)

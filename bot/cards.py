@@ -1,0 +1,174 @@
+"""Comparison cards: the /compare browser and the cards offered in inline mode.
+
+Cards are transport-independent: a card has a stable id, a title, a one-line
+description that already answers at a glance, its message (Telegram HTML from
+a template) and the deep-link parameter that opens the bot on its topic. The
+Telegram adapter turns them into InlineQueryResultArticles.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from bot import callbacks
+from bot.knowledge import Dimension, FaqEntry, KnowledgeBase, Task
+from bot.matching import Hit
+from bot.normalize import Normalizer, Query
+from bot.render import Renderer, shorten
+from bot.reply import Button, Reply
+
+PAGE_SIZE = 20
+"""Inline results per answer (Telegram allows 50); more come through next_offset."""
+MAX_CARDS = 60
+DIMENSION_MATCH = 75.0
+TASK_MATCH = 80.0
+FAQ_MATCH = 45.0
+VERDICT_LISTING = 30.0
+"""Rank of example tasks listed because the query names their kind ("@bot bpo")."""
+_FIRST_SENTENCE = re.compile(r"^(.+?[.!?])(\s|$)", re.S)
+
+
+@dataclass(frozen=True)
+class Card:
+    """One inline result: what the user sees in the list and what gets sent."""
+
+    id: str
+    title: str
+    description: str
+    text: str
+    start: str
+    """Deep-link parameter (/start <start>) that opens the bot on this topic."""
+
+
+@dataclass(frozen=True)
+class CardPage:
+    """One page of inline results."""
+
+    cards: tuple[Card, ...]
+    next_offset: str
+
+
+class Cards:
+    """Builds comparison cards and searches them for inline queries."""
+
+    def __init__(self, kb: KnowledgeBase, renderer: Renderer, normalizer: Normalizer,
+                 search_faq: Callable[[Query], list[Hit]],
+                 search_tasks: Callable[[Query], list[Hit]]) -> None:
+        self.kb = kb
+        self._search_faq = search_faq
+        self._search_tasks = search_tasks
+        self.renderer = renderer
+        self.normalizer = normalizer
+        self.dimensions = list(kb.dimensions.values())
+        self._dimension_names = [(i, " ".join(normalizer.tokens(name)))
+                                 for i, d in enumerate(self.dimensions) for name in (d.name, *d.aliases)]
+        self.search = lru_cache(maxsize=1024)(self._search)
+        """Ranked cards for an inline query (cached: paging asks again with each offset)."""
+
+    # --- the /compare browser -------------------------------------------------------
+
+    def overview(self, edit: bool = False) -> Reply:
+        """The whole comparison as one card, with a button per dimension."""
+        buttons = [Button(d.name, callbacks.encode("d", d.id)) for d in self.dimensions]
+        rows = tuple(tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2))
+        return Reply("comparison", self._overview_text(), rows, edit=edit)
+
+    def dimension(self, dimension_id: str, edit: bool = True) -> Reply | None:
+        """One dimension's card with Previous, Overview and Next buttons."""
+        ids = [d.id for d in self.dimensions]
+        if dimension_id not in ids:
+            return None
+        index = ids.index(dimension_id)
+        label = self.renderer.label
+        prev_id, next_id = ids[index - 1], ids[(index + 1) % len(ids)]
+        nav = (Button(label("compare_previous"), callbacks.encode("d", prev_id)),
+               Button(label("compare_overview"), callbacks.encode("o", "compare")),
+               Button(label("compare_next"), callbacks.encode("d", next_id)))
+        more = (Button(label("compare_more"), callbacks.encode("a", self.dimensions[index].faq)),)
+        text = self._dimension_text(self.dimensions[index], index)
+        return Reply("comparison", text, (nav, more), edit=edit)
+
+    def _overview_text(self) -> str:
+        return self.renderer.render("compare_overview", dimensions=self.dimensions,
+                                    sources=list(self.kb.sources.values()))
+
+    def _dimension_text(self, dimension: Dimension, index: int) -> str:
+        return self.renderer.render(
+            "compare_dimension", d=dimension, index=index + 1, total=len(self.dimensions),
+            sources=[self.kb.sources[s] for s in dimension.sources])
+
+    # --- inline mode ----------------------------------------------------------------
+
+    def page(self, query: str, offset: str) -> CardPage:
+        """Cards for an inline query, best first, one page from `offset`."""
+        cards = self.search(query.strip())
+        start = int(offset) if offset.isdigit() and int(offset) < len(cards) else 0
+        end = start + PAGE_SIZE
+        return CardPage(cards[start:end], str(end) if end < len(cards) else "")
+
+    def _search(self, query: str) -> tuple[Card, ...]:
+        if not query:
+            return (self.overview_card(), *(self.dimension_card(d) for d in self.dimensions))
+        normalised = self.normalizer.query(query)
+        faq_hits, tasks = self._search_faq(normalised), self._search_tasks(normalised)
+        scored: list[tuple[float, Card]] = []
+        text = " ".join(normalised.tokens)
+        names = [name for _, name in self._dimension_names]
+        for _, score, at in process.extract(text, names, scorer=fuzz.WRatio, processor=None,
+                                            limit=None, score_cutoff=DIMENSION_MATCH):
+            scored.append((score, self.dimension_card(self.dimensions[self._dimension_names[at][0]])))
+        scored += [(h.score, self.faq_card(self.kb.faq[h.target])) for h in faq_hits
+                   if h.kind == "faq" and h.score >= FAQ_MATCH]
+        scored += [(h.score, self.task_card(self.kb.tasks[h.target])) for h in tasks
+                   if h.score >= TASK_MATCH]
+        verdicts = {t.upper() for t in normalised.content} & {"BPO", "KPO"}
+        scored += [(VERDICT_LISTING, self.task_card(t)) for t in self.kb.tasks.values()
+                   if t.verdict in verdicts]
+        scored.sort(key=lambda pair: pair[0], reverse=True)  # stable: dimensions win ties
+        seen: set[str] = set()
+        cards = [c for _, c in scored if not (c.id in seen or seen.add(c.id))]
+        return tuple(cards[:MAX_CARDS]) or (self.nothing_card(query),)
+
+    def overview_card(self) -> Card:
+        """'KPO vs BPO at a glance': the whole comparison."""
+        return Card("overview", self.renderer.label("card_overview_title"),
+                    self.renderer.label("card_overview_description"), self._overview_text(),
+                    "compare")
+
+    def dimension_card(self, d: Dimension) -> Card:
+        """One comparison dimension."""
+        index = self.dimensions.index(d)
+        return Card(f"dim:{d.id}", f"{d.name}: BPO vs KPO", f"BPO: {d.bpo} · KPO: {d.kpo}",
+                    self._dimension_text(d, index), f"compare_{d.id}")
+
+    def faq_card(self, entry: FaqEntry) -> Card:
+        """An FAQ answer."""
+        text = self.renderer.render("answer", entry=entry,
+                                    sources=[self.kb.sources[s] for s in entry.sources])
+        return Card(f"faq:{entry.id}", entry.question, _first_sentence(entry.answer), text,
+                    f"faq_{entry.id}")
+
+    def task_card(self, task: Task) -> Card:
+        """An example task's verdict."""
+        text = self.renderer.render("task_card", task=task,
+                                    sources=[self.kb.sources[s] for s in task.sources])
+        return Card(f"task:{task.id}", f"{task.name}: {task.verdict}", shorten(task.reason, 120),
+                    text, f"task_{task.id}")
+
+    def nothing_card(self, query: str) -> Card:
+        """The single card shown when nothing matches."""
+        text = self.renderer.render("card_nothing", query=query)
+        return Card("none", self.renderer.label("card_nothing_title"),
+                    self.renderer.label("card_nothing_description"), text, "help")
+
+
+def _first_sentence(text: str) -> str:
+    """The answer's first sentence, as a one-line preview."""
+    flat = " ".join(text.split())
+    found = _FIRST_SENTENCE.match(flat)
+    return shorten(found.group(1) if found else flat, 120)
