@@ -18,38 +18,50 @@ from telegram.ext import (
 )
 
 from bot.engine import Engine
+from bot.logs import redact_token
 from bot.settings import Settings
 from bot.telegram import dialogs, handlers
 from bot.telegram.context import ENGINE_KEY
+from bot.telegram.logsafe import redact_in_logs
+from bot.telegram.ordering import ChatOrderedUpdateProcessor
+from bot.telegram.request import BotAPIRequest
 from bot.telegram.retry import RetryingRateLimiter
 
 
 def build_application(settings: Settings, engine: Engine) -> Application:
     """The Application `kpo-bot run` starts, and the end-to-end tests drive."""
+    redact_token(settings.require_token())
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     persistence = PicklePersistence(
         settings.data_dir / "bot-state.pickle",
         store_data=PersistenceInput(bot_data=False, chat_data=False, callback_data=False),
     )
+    token = settings.require_token()
+    redact_in_logs(token)  # before build(): PTB logs its base URL, token included, at DEBUG
     app = (
         Application.builder()
-        .token(settings.require_token())
+        .token(token)
         .base_url(settings.api_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .rate_limiter(_rate_limiter(settings))
         .persistence(persistence)
-        .connect_timeout(settings.timeout)
-        .read_timeout(settings.timeout)
-        .write_timeout(settings.timeout)
-        .pool_timeout(settings.timeout)
-        .get_updates_read_timeout(settings.timeout)
+        .request(_request(settings, pool_size=256))
+        .get_updates_request(_request(settings, pool_size=1))
+        .concurrent_updates(ChatOrderedUpdateProcessor(settings.concurrency))
         .post_init(post_init)
         .build()
     )
     app.bot_data[ENGINE_KEY] = engine
     register_handlers(app)
     return app
+
+
+def _request(settings: Settings, pool_size: int) -> BotAPIRequest:
+    """PTB's HTTP client with every timeout from settings (getUpdates adds its long-poll wait)."""
+    t = settings.timeout
+    return BotAPIRequest(connection_pool_size=pool_size, connect_timeout=t, read_timeout=t,
+                         write_timeout=t, pool_timeout=t)
 
 
 def _rate_limiter(settings: Settings) -> RetryingRateLimiter:

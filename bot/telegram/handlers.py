@@ -115,7 +115,8 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(
                 label("open_in_bot"), url=deep_link(context.bot.username, card.start))]]))
         for card in page.cards]
-    await query.answer(results, cache_time=INLINE_CACHE_SECONDS, next_offset=page.next_offset,
+    # An empty next_offset must be left out: PTB would send "" as "[]", a bogus offset.
+    await query.answer(results, cache_time=INLINE_CACHE_SECONDS, next_offset=page.next_offset or None,
                        button=InlineQueryResultsButton(label("inline_classify"),
                                                        start_parameter="classify"))
 

@@ -1,0 +1,45 @@
+"""Keeping the bot token out of every log record.
+
+The token sits inside every Bot API URL, and httpx, httpcore and PTB log URLs
+and exceptions at various levels. Raising their log levels hides them only
+until someone turns debug logging on, so instead every record is redacted when
+it is created, whoever logs it: message, arguments and exception text alike.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+REDACTED = "[token]"
+_installed: dict[str, str] = {}
+
+
+def redact_token(token: str) -> None:
+    """From now on, replace the token's secret part in every log record of this process."""
+    secret = token.split(":", 1)[-1]
+    if not secret or secret in _installed:
+        return
+    _installed[secret] = REDACTED
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        _scrub(record, secret)
+        return record
+
+    logging.setLogRecordFactory(factory)
+
+
+def _scrub(record: logging.LogRecord, secret: str) -> None:
+    try:
+        message = record.getMessage()
+    except (TypeError, ValueError):  # a malformed format string: leave it to the handler
+        return
+    if secret in message:
+        record.msg, record.args = message.replace(secret, REDACTED), None
+    if record.exc_info and record.exc_info[0] is not None:
+        text = logging.Formatter().formatException(record.exc_info)
+        if secret in text:
+            record.exc_text = text.replace(secret, REDACTED)
+            record.exc_info = None
