@@ -59,6 +59,12 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the Telegram bot (token from TELEGRAM_BOT_TOKEN or .env)")
     run.set_defaults(handler=_run)
 
+    report = sub.add_parser("report", help="what users asked, and what the bot could not answer")
+    report.add_argument("--since", type=float, default=30.0, metavar="DAYS",
+                        help="look at the last DAYS days (default 30)")
+    report.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    report.set_defaults(handler=_report)
+
     kb = sub.add_parser("kb", help="check or evaluate the knowledge base")
     kb_sub = kb.add_subparsers(title="kb commands", metavar="KB_COMMAND")
     check = kb_sub.add_parser("check", help="validate knowledge/ and templates/; exit 1 if invalid")
@@ -160,6 +166,16 @@ def _configure_logging(level: str) -> None:
 
 def _summary(engine: Engine) -> str:
     return ", ".join(f"{n} {k}" for k, n in engine.kb.counts().items())
+
+
+def _report(args: argparse.Namespace) -> int:
+    from bot import report
+    from bot.questionlog import QuestionLog
+
+    settings = load_settings()
+    built = report.build(QuestionLog.database(settings.data_dir), since_days=args.since)
+    print(report.FORMATS[args.format](built))
+    return 0
 
 
 def _kb_check(args: argparse.Namespace) -> int:
