@@ -38,7 +38,8 @@ class Classifier:
 
     def __init__(self, kb: KnowledgeBase, normalizer: Normalizer) -> None:
         self.kb = kb
-        self._markers = [_marker_pattern([normalizer.tokens(part) for part in m.split("*")])
+        self._markers = [_marker_pattern([normalizer.tokens(part) for part in m.rstrip("$").split("*")],
+                                         anchored=m.endswith("$"))
                          for m in kb.cues.task_markers]
         self._cues = {tuple(normalizer.tokens(w)): weight for w, weight in kb.cues.weights.items()}
         docs = build_documents(normalizer, "task",
@@ -86,14 +87,19 @@ class Classifier:
         return Verdict(verdict, None, confidence, abs(total), tuple(kpo), tuple(bpo))
 
 
-def _marker_pattern(pieces: list[list[str]]) -> re.Pattern[str]:
+def _marker_pattern(pieces: list[list[str]], anchored: bool = False) -> re.Pattern[str]:
     """A marker (its normalised pieces around each '*') as a pattern over space-joined tokens.
 
-    Each '*' stands for one to four words: the task the user names.
+    Each '*' stands for one to six words: the task the user names. A marker
+    ending in '$' must end the question ("* bpo$" for "invoice scanning - bpo?").
     """
-    slot = r"(?:\S+ ){0,3}\S+"
-    parts = [" ".join(re.escape(t) for t in piece) for piece in pieces]
-    return re.compile(" " + f" {slot} ".join(p for p in parts if p or len(pieces) == 1) + " ")
+    slot = r"(?:\S+ ){0,5}\S+"
+    words: list[str] = []
+    for n, piece in enumerate(pieces):
+        if n:
+            words.append(slot)
+        words.extend(re.escape(t) for t in piece)
+    return re.compile(" " + " ".join(words) + " " + ("$" if anchored else ""))
 
 
 def _contains(tokens: tuple[str, ...], phrase: tuple[str, ...]) -> bool:

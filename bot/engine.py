@@ -130,7 +130,8 @@ class Engine:
                 return self._classification(text, Verdict(found[0].verdict, found[0], "high", found[1]))
         hits = self.search(query)
         confident = self._confident(hits)
-        if task_question and confident is None and (not hits or hits[0].kind == "faq"):
+        off_topic = bool(hits) and hits[0].kind == "oos" and hits[0].score >= SUGGEST_AT
+        if task_question and confident is None and not off_topic:
             return self._classification(text, self.classifier.judge_by_cues(query), hits)
         return self._decide(text, query, hits, confident)
 
