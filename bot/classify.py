@@ -91,7 +91,8 @@ def _marker_pattern(pieces: list[list[str]], anchored: bool = False) -> re.Patte
     """A marker (its normalised pieces around each '*') as a pattern over space-joined tokens.
 
     Each '*' stands for one to six words: the task the user names. A marker
-    ending in '$' must end the question ("* bpo$" for "invoice scanning - bpo?").
+    ending in '$' must be the whole question ("* bpo$" for "invoice scanning - bpo?"),
+    so that longer questions merely ending in "bpo" are not taken for task questions.
     """
     slot = r"(?:\S+ ){0,5}\S+"
     words: list[str] = []
@@ -99,7 +100,9 @@ def _marker_pattern(pieces: list[list[str]], anchored: bool = False) -> re.Patte
         if n:
             words.append(slot)
         words.extend(re.escape(t) for t in piece)
-    return re.compile(" " + " ".join(words) + " " + ("$" if anchored else ""))
+    if anchored:
+        return re.compile("^ " + " ".join(words) + " $")
+    return re.compile(" " + " ".join(words) + " ")
 
 
 def _contains(tokens: tuple[str, ...], phrase: tuple[str, ...]) -> bool:

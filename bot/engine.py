@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
@@ -22,7 +23,7 @@ from bot.normalize import Normalizer, Query
 from bot.render import Renderer
 from bot.reply import Button, Reply
 
-ANSWER_AT = 60.0
+ANSWER_AT = 55.0
 """Best score at which the bot answers without asking (measured on the dev set)."""
 MARGIN = 2.0
 """How far the best entry must lead the next one to answer confidently."""
@@ -52,6 +53,9 @@ class Engine:
         self.dialog = DialogFlow(kb, self.renderer, self.classifier, self.normalizer, dialog_timeout)
         self._smalltalk = {p.lower(): s.id for s in kb.smalltalk.values()
                            for p in (" ".join(self.normalizer.tokens(x)) for x in s.phrasings)}
+        self._featured = tuple(e for e in kb.faq.values() if e.featured)
+        self._answer_card = lru_cache(maxsize=1024)(self._render_answer)
+        """An answer card's text and buttons are the same for every asker: made once per entry."""
 
     def _question_documents(self) -> list:
         kb = self.kb
@@ -174,9 +178,12 @@ class Engine:
 
     def answer(self, entry: FaqEntry, score: float | None = None) -> Reply:
         """The answer card for an FAQ entry, with follow-up buttons."""
-        text = self.renderer.render("answer", entry=entry, sources=self._sources(entry.sources))
-        buttons = self._entry_buttons("a", entry.related)
+        text, buttons = self._answer_card(entry)
         return Reply("answer", text, buttons, entry=entry.id, score=score)
+
+    def _render_answer(self, entry: FaqEntry) -> tuple[str, tuple[tuple[Button, ...], ...]]:
+        text = self.renderer.render("answer", entry=entry, sources=self._sources(entry.sources))
+        return text, self._entry_buttons("a", entry.related)
 
     def _classification(self, text: str, verdict: Verdict, hits: Sequence[Hit] = ()) -> Reply:
         """A task's verdict; when there is none, the closest questions as suggestions."""
@@ -237,7 +244,7 @@ class Engine:
 
     def featured(self) -> list[FaqEntry]:
         """Example questions offered on /start and the fallback."""
-        return [e for e in self.kb.faq.values() if e.featured]
+        return list(self._featured)
 
     def commands(self) -> list[tuple[str, str]]:
         """The command menu: (command, description)."""
