@@ -22,6 +22,7 @@ KINDS = {
     "m": "menu",         # m:<item>: classify (start the dialog), compare, ask
     "d": "dimension",    # d:<dimension id>: a /compare dimension card (edits the message)
     "o": "overview",     # o:compare: back to the /compare overview (edits the message)
+    "f": "feedback",     # f:<faq id>:up|down: 👍 or 👎 on an answer
 }
 _PATTERN = re.compile(r"([a-z]):([a-z0-9_]{1,32})(?::([a-z0-9_+-]{1,16}))?")
 

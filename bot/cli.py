@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import sys
@@ -152,11 +153,20 @@ def _run(args: argparse.Namespace) -> int:
     settings.require_token()
     _configure_logging(settings.log_level)
     engine = Engine(load(), dialog_timeout=settings.dialog_timeout * 60)
+    from telegram.error import InvalidToken
+
     from bot.telegram.app import ALLOWED_UPDATES, build_application
 
+    gc.collect()
+    gc.freeze()  # the engine's many objects live for good: keep them out of GC passes
     app = build_application(settings, engine)
     logging.getLogger(__name__).info("kpo-bot starting (%s)", _summary(engine))
-    app.run_polling(allowed_updates=ALLOWED_UPDATES, timeout=settings.poll_timeout)
+    try:
+        app.run_polling(allowed_updates=ALLOWED_UPDATES, timeout=settings.poll_timeout)
+    except InvalidToken:
+        # PTB's message quotes the whole token; say what happened without it.
+        print("kpo-bot: Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather", file=sys.stderr)
+        return EXIT_USAGE
     return 0
 
 

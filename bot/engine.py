@@ -56,6 +56,8 @@ class Engine:
         self._featured = tuple(e for e in kb.faq.values() if e.featured)
         self._answer_card = lru_cache(maxsize=1024)(self._render_answer)
         """An answer card's text and buttons are the same for every asker: made once per entry."""
+        self._button_rows = lru_cache(maxsize=1024)(self._make_entry_buttons)
+        self._menu_buttons = lru_cache(maxsize=64)(self._make_menu_buttons)
 
     def _question_documents(self) -> list:
         kb = self.kb
@@ -183,7 +185,16 @@ class Engine:
 
     def _render_answer(self, entry: FaqEntry) -> tuple[str, tuple[tuple[Button, ...], ...]]:
         text = self.renderer.render("answer", entry=entry, sources=self._sources(entry.sources))
-        return text, self._entry_buttons("a", entry.related)
+        return text, self._entry_buttons("a", entry.related) + (self._feedback_row(entry.id),)
+
+    def _feedback_row(self, entry_id: str) -> tuple[Button, ...]:
+        label = self.renderer.label
+        return (Button(label("feedback_up"), callbacks.encode("f", entry_id, "up")),
+                Button(label("feedback_down"), callbacks.encode("f", entry_id, "down")))
+
+    def feedback_note(self, recorded: bool) -> str:
+        """The popup after a 👍/👎 press: thanks, or that this answer was rated already."""
+        return self.renderer.label("feedback_thanks" if recorded else "feedback_again")
 
     def _classification(self, text: str, verdict: Verdict, hits: Sequence[Hit] = ()) -> Reply:
         """A task's verdict; when there is none, the closest questions as suggestions."""
@@ -268,6 +279,9 @@ class Engine:
             return self.cards.dimension(parsed.target) or self.stale()
         if parsed.kind == "m" and parsed.target == "ask":
             return Reply("help", self.renderer.render("ask_prompt", examples=self.featured()))
+        if parsed.kind == "f" and parsed.target in self.kb.faq and parsed.arg in ("up", "down"):
+            return Reply("feedback", "", entry=parsed.target, note=self.feedback_note(True),
+                         score=1.0 if parsed.arg == "up" else -1.0)
         if parsed.kind == "t" and parsed.target in self.kb.tasks:
             task = self.kb.tasks[parsed.target]
             return self._classification(task.name, Verdict(task.verdict, task, "high", 100.0))
@@ -280,12 +294,15 @@ class Engine:
     # --- helpers ----------------------------------------------------------------
 
     def _entry_buttons(self, kind: str, ids: Iterable[str]) -> tuple[tuple[Button, ...], ...]:
+        return self._button_rows(kind, tuple(ids))
+
+    def _make_entry_buttons(self, kind: str, ids: tuple[str, ...]) -> tuple[tuple[Button, ...], ...]:
         rows = [(Button(self.kb.faq[i].short, callbacks.encode(kind, i)),)
                 for i in ids if i in self.kb.faq]
         return tuple(rows[:MAX_BUTTONS])
 
-    def _menu_buttons(self, *items: str) -> tuple[tuple[Button, ...], ...]:
-        """Buttons for menu actions (classify, compare, ask), one row."""
+    def _make_menu_buttons(self, *items: str) -> tuple[tuple[Button, ...], ...]:
+        """Buttons for menu actions (classify, compare, ask), one row (cached as _menu_buttons)."""
         return (tuple(Button(self.renderer.label(f"menu_{i}"), callbacks.encode("m", i)) for i in items),)
 
     def _sources(self, ids: Iterable[str]) -> list:

@@ -10,6 +10,7 @@ stemmer), so "researching" meets "research".
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -64,6 +65,10 @@ class Normalizer:
                 if key and key != target:
                     self._phrases[key] = target
         self._longest = max((len(k) for k in self._phrases), default=1)
+        self._starts: dict[str, int] = {}
+        """First word of a variant -> the longest variant starting with it."""
+        for key in self._phrases:
+            self._starts[key[0]] = max(self._starts.get(key[0], 0), len(key))
         self._by_initial: dict[str, tuple[str, ...]] = {}
         self._known: frozenset[str] = frozenset()
         self._known_stems: frozenset[str] = frozenset()
@@ -120,9 +125,14 @@ class Normalizer:
 
     def _apply_synonyms(self, words: list[str]) -> list[str]:
         out: list[str] = []
-        i = 0
+        starts, i = self._starts, 0
         while i < len(words):
-            for size in range(min(self._longest, len(words) - i), 0, -1):
+            longest = starts.get(words[i])
+            if longest is None:  # no variant starts with this word
+                out.append(words[i])
+                i += 1
+                continue
+            for size in range(min(longest, len(words) - i), 0, -1):
                 target = self._phrases.get(tuple(words[i:i + size]))
                 if target is not None:
                     out.extend(target)
@@ -135,11 +145,14 @@ class Normalizer:
 
 
 _STEMMER = snowballstemmer.stemmer("english")
+_STEMMER_LOCK = threading.Lock()
+"""A Snowball stemmer keeps the word it works on in the object: one thread at a time."""
 
 
 @lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
-    return _STEMMER.stemWord(word)
+    with _STEMMER_LOCK:
+        return _STEMMER.stemWord(word)
 
 
 def _split(text: str) -> list[str]:

@@ -98,6 +98,8 @@ class Renderer:
 
 def fit(html: str, limit: int = MAX_MESSAGE_LENGTH) -> str:
     """The text itself when Telegram accepts its length, else cut cleanly at a paragraph."""
+    if len(html) <= limit:  # parsing only removes characters, so it cannot be too long
+        return html
     try:
         if len(parse_html(html)) <= limit:
             return html

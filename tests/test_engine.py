@@ -20,7 +20,9 @@ def test_confident_answers(engine: Engine, text: str, entry: str) -> None:
     reply = engine.reply(text)
     assert (reply.kind, reply.entry) == ("answer", entry)
     assert reply.score is not None and 0 <= reply.score <= 100
-    assert 1 <= len(reply.buttons) <= 3
+    *related, feedback = reply.buttons
+    assert 1 <= len(related) <= 3
+    assert [b.data for b in feedback] == [f"f:{entry}:up", f"f:{entry}:down"]
 
 
 @pytest.mark.parametrize(("text", "verdict"), [
@@ -99,3 +101,9 @@ def test_a_press_on_a_suggestion_answers(engine: Engine) -> None:
 def test_stale_or_forged_presses_get_a_note(engine: Engine, data) -> None:
     reply = engine.press(data)
     assert reply.kind == "stale" and reply.note
+
+
+def test_a_feedback_press_is_acknowledged(engine: Engine) -> None:
+    reply = engine.press("f:pay:down")
+    assert (reply.kind, reply.entry, reply.score) == ("feedback", "pay", -1.0) and reply.note
+    assert engine.press("f:pay:sideways").kind == "stale"
