@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from bot import logs
 from bot.dialog import DialogState
 from bot.engine import Button, Engine, Reply, build_engine
 from bot.knowledge import KnowledgeError, load
@@ -60,7 +61,16 @@ def _parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="chat with the bot in the terminal")
     chat.set_defaults(handler=_chat)
 
-    run = sub.add_parser("run", help="run the Telegram bot (token from TELEGRAM_BOT_TOKEN or .env)")
+    run = sub.add_parser(
+        "run", help="run the Telegram bot (token from TELEGRAM_BOT_TOKEN or .env, never a flag)",
+        description="Flags override the environment, which overrides .env; see the README.")
+    run.add_argument("--webhook", metavar="URL", help="webhook mode at this public https URL "
+                     "(KPO_BOT_WEBHOOK_URL); default: long polling")
+    run.add_argument("--listen", metavar="ADDR", help="webhook server address (KPO_BOT_WEBHOOK_LISTEN)")
+    run.add_argument("--port", metavar="PORT", help="webhook server port (KPO_BOT_WEBHOOK_PORT)")
+    run.add_argument("--data-dir", metavar="DIR", help="state and question log (KPO_BOT_DATA_DIR)")
+    run.add_argument("--log-level", metavar="LEVEL", help="DEBUG, INFO, WARNING or ERROR")
+    run.add_argument("--log-format", metavar="FORMAT", help="text or json")
     run.set_defaults(handler=_run)
 
     report = sub.add_parser("report", help="what users asked, and what the bot could not answer")
@@ -149,32 +159,29 @@ def _lines(stream: TextIO, interactive: bool) -> Iterable[str]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    settings = load_settings()
+    settings = load_settings(flags={
+        "KPO_BOT_WEBHOOK_URL": args.webhook, "KPO_BOT_WEBHOOK_LISTEN": args.listen,
+        "KPO_BOT_WEBHOOK_PORT": args.port, "KPO_BOT_DATA_DIR": args.data_dir,
+        "KPO_BOT_LOG_LEVEL": args.log_level, "KPO_BOT_LOG_FORMAT": args.log_format,
+    })
     settings.require_token()
-    _configure_logging(settings.log_level)
+    logs.configure(settings.log_level, settings.log_format)
     engine = Engine(load(), dialog_timeout=settings.dialog_timeout * 60)
     from telegram.error import InvalidToken
 
-    from bot.telegram.app import ALLOWED_UPDATES, build_application
+    from bot.telegram.app import build_application, serve
 
     gc.collect()
     gc.freeze()  # the engine's many objects live for good: keep them out of GC passes
     app = build_application(settings, engine)
     logging.getLogger(__name__).info("kpo-bot starting (%s)", _summary(engine))
     try:
-        app.run_polling(allowed_updates=ALLOWED_UPDATES, timeout=settings.poll_timeout)
+        serve(app, settings)
     except InvalidToken:
         # PTB's message quotes the whole token; say what happened without it.
         print("kpo-bot: Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather", file=sys.stderr)
         return EXIT_USAGE
     return 0
-
-
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=level)
-    # httpx logs every request URL, and Bot API URLs contain the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
 def _summary(engine: Engine) -> str:

@@ -259,7 +259,7 @@ class Engine:
 
     def commands(self) -> list[tuple[str, str]]:
         """The command menu: (command, description)."""
-        names = ("start", "classify", "compare", "help", "cancel")
+        names = ("start", "classify", "compare", "help", "cancel", "privacy")
         return [(name, self.renderer.label(f"command_{name}")) for name in names]
 
     # --- buttons ----------------------------------------------------------------

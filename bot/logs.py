@@ -8,6 +8,7 @@ it is created, whoever logs it: message, arguments and exception text alike.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -43,3 +44,29 @@ def _scrub(record: logging.LogRecord, secret: str) -> None:
         if secret in text:
             record.exc_text = text.replace(secret, REDACTED)
             record.exc_info = None
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line, for log collectors: time, level, logger, message, exception."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info or record.exc_text:
+            entry["exception"] = record.exc_text or self.formatException(record.exc_info)  # type: ignore[arg-type]
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure(level: str, fmt: str = "text") -> None:
+    """Logging for `kpo-bot run`: the chosen level and format, httpx kept quiet."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(
+        "%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    # httpx logs every request URL at INFO; the token is redacted anyway, but the noise is not useful.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 from typing import Any
 
 from dotenv import dotenv_values
@@ -48,9 +49,26 @@ class Settings:
     """Retries of a send that failed transiently (429, 5xx, timeout)."""
     retry_delay: float = 0.5
     """First backoff delay, seconds; doubles each retry."""
+    concurrency: int = 8
+    """Updates processed at once (different chats only; one chat's stay in order). 1: one at a time."""
     log_level: str = "INFO"
     dialog_timeout: float = 15.0
     """Minutes of inactivity after which a /classify dialog ends."""
+    admin_ids: tuple[int, ...] = ()
+    """Telegram user ids allowed to use /stats and /reload."""
+    log_questions: bool = True
+    """Keep the question log (SQLite in the data directory)."""
+    log_retention_days: float = 90.0
+    """Days after which question-log rows are deleted."""
+    log_format: str = "text"
+    """Log lines as plain text or as one JSON object each."""
+    webhook_url: str | None = None
+    """Public https URL Telegram posts updates to; unset means long polling."""
+    webhook_listen: str = "127.0.0.1"
+    """Address the webhook server listens on (behind a reverse proxy: loopback)."""
+    webhook_port: int = 8443
+    webhook_secret: str | None = None
+    """Checked on every webhook request; generated at start when not set."""
 
     def require_token(self) -> str:
         """The token, or a SettingsError saying how to provide it."""
@@ -87,6 +105,13 @@ def _count(text: str) -> int:
     return value
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError("must be 1 or more")
+    return value
+
+
 def _flag(text: str) -> bool:
     lowered = text.strip().lower()
     if lowered in {"1", "true", "yes", "on"}:
@@ -115,6 +140,50 @@ def _level(text: str) -> str:
     return level
 
 
+def _user_ids(text: str) -> tuple[int, ...]:
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    bad = [p for p in parts if not p.lstrip("-").isdigit()]
+    if bad:
+        raise ValueError(f"must be numeric Telegram user ids separated by commas ({bad[0]!r} is not)")
+    return tuple(int(p) for p in parts)
+
+
+def _log_format(text: str) -> str:
+    if text.strip().lower() not in {"text", "json"}:
+        raise ValueError("must be text or json")
+    return text.strip().lower()
+
+
+_LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+def _webhook_url(text: str) -> str:
+    parsed = urlparse(text.strip())
+    if parsed.scheme == "http" and parsed.hostname in _LOOPBACK:
+        return text.strip()  # a local Bot API server or test emulator
+    if parsed.scheme != "https" or not parsed.hostname:
+        raise ValueError("must be an https:// URL (Telegram only posts to https)")
+    return text.strip()
+
+
+def _host(text: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9.:\[\]-]{1,255}", text.strip()):
+        raise ValueError("must be an IP address or host name")
+    return text.strip()
+
+
+def _port(text: str) -> int:
+    if not text.strip().isdigit() or not 1 <= int(text) <= 65535:
+        raise ValueError("must be a port number from 1 to 65535")
+    return int(text)
+
+
+def _secret(text: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", text.strip()):
+        raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+    return text.strip()
+
+
 _register("TELEGRAM_BOT_TOKEN", "token", _token)
 _register("TELEGRAM_API_BASE_URL", "api_base_url", _url)
 _register("KPO_BOT_DATA_DIR", "data_dir", Path)
@@ -125,17 +194,30 @@ _register("KPO_BOT_TIMEOUT", "timeout", _positive_float)
 _register("KPO_BOT_POLL_TIMEOUT", "poll_timeout", _count)
 _register("KPO_BOT_MAX_RETRIES", "max_retries", _count)
 _register("KPO_BOT_RETRY_DELAY", "retry_delay", _positive_float)
+_register("KPO_BOT_CONCURRENCY", "concurrency", _positive_int)
 _register("KPO_BOT_LOG_LEVEL", "log_level", _level)
 _register("KPO_BOT_DIALOG_TIMEOUT", "dialog_timeout", _positive_float)
+_register("KPO_BOT_ADMIN_IDS", "admin_ids", _user_ids)
+_register("KPO_BOT_LOG_QUESTIONS", "log_questions", _flag)
+_register("KPO_BOT_LOG_RETENTION_DAYS", "log_retention_days", _positive_float)
+_register("KPO_BOT_LOG_FORMAT", "log_format", _log_format)
+_register("KPO_BOT_WEBHOOK_URL", "webhook_url", _webhook_url)
+_register("KPO_BOT_WEBHOOK_LISTEN", "webhook_listen", _host)
+_register("KPO_BOT_WEBHOOK_PORT", "webhook_port", _port)
+_register("KPO_BOT_WEBHOOK_SECRET", "webhook_secret", _secret)
 
 
 def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env"),
-                  **overrides: Any) -> Settings:
-    """Settings from `.env`, then the environment, then explicit overrides (flags)."""
+                  flags: Mapping[str, str | None] | None = None) -> Settings:
+    """Settings from `.env`, then the environment, then command-line flags (by variable name).
+
+    Flags pass the same checks as variables; TELEGRAM_BOT_TOKEN is never taken from one.
+    """
     merged: dict[str, str] = {}
     if dotenv is not None and dotenv.is_file():
         merged.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
     merged.update(os.environ if environ is None else environ)
+    merged.update({k: v for k, v in (flags or {}).items() if v is not None and k != "TELEGRAM_BOT_TOKEN"})
     values: dict[str, Any] = {}
     problems: list[str] = []
     for env, (name, parser) in _FIELDS.items():
@@ -149,5 +231,4 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
             problems.append(f"{env}={shown} {exc}")
     if problems:
         raise SettingsError(problems)
-    values.update({k: v for k, v in overrides.items() if v is not None})
     return Settings(**values)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import secrets
+from typing import Any
+from urllib.parse import urlparse
+
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
@@ -19,10 +24,10 @@ from telegram.ext import (
 
 from bot.engine import Engine
 from bot.logs import redact_token
+from bot.questionlog import QuestionLog
 from bot.settings import Settings
-from bot.telegram import dialogs, handlers
+from bot.telegram import dialogs, handlers, operator
 from bot.telegram.context import ENGINE_KEY
-from bot.telegram.logsafe import redact_in_logs
 from bot.telegram.ordering import ChatOrderedUpdateProcessor
 from bot.telegram.request import BotAPIRequest
 from bot.telegram.retry import RetryingRateLimiter
@@ -36,11 +41,9 @@ def build_application(settings: Settings, engine: Engine) -> Application:
         settings.data_dir / "bot-state.pickle",
         store_data=PersistenceInput(bot_data=False, chat_data=False, callback_data=False),
     )
-    token = settings.require_token()
-    redact_in_logs(token)  # before build(): PTB logs its base URL, token included, at DEBUG
     app = (
         Application.builder()
-        .token(token)
+        .token(settings.require_token())
         .base_url(settings.api_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
@@ -50,10 +53,13 @@ def build_application(settings: Settings, engine: Engine) -> Application:
         .get_updates_request(_request(settings, pool_size=1))
         .concurrent_updates(ChatOrderedUpdateProcessor(settings.concurrency))
         .post_init(post_init)
+        .post_shutdown(post_shutdown)
         .build()
     )
     app.bot_data[ENGINE_KEY] = engine
-    register_handlers(app)
+    app.bot_data[operator.LOG_KEY] = QuestionLog(
+        settings.data_dir, enabled=settings.log_questions, retention_days=settings.log_retention_days)
+    register_handlers(app, settings.admin_ids)
     return app
 
 
@@ -74,19 +80,31 @@ def _rate_limiter(settings: Settings) -> RetryingRateLimiter:
                                first_delay=settings.retry_delay)
 
 
-def register_handlers(app: Application) -> None:
-    """Every handler, in the order PTB tries them."""
+def register_handlers(app: Application, admin_ids: tuple[int, ...] = ()) -> None:
+    """Every handler, in the order PTB tries them; each logs one line per update."""
     addressed = handlers.Addressed()
-    app.add_handler(CommandHandler("start", handlers.start))
-    app.add_handler(CommandHandler("help", handlers.help_command))
-    app.add_handler(CommandHandler("classify", handlers.classify))
-    app.add_handler(CommandHandler("cancel", handlers.cancel))
-    app.add_handler(CommandHandler("compare", handlers.compare))
-    app.add_handler(InlineQueryHandler(handlers.inline_query))
-    app.add_handler(CallbackQueryHandler(handlers.button))
-    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & addressed, handlers.question))
-    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.COMMAND,
-                                   handlers.non_text))
+    log = operator.logged
+    # New messages only: PTB's defaults also hand edited messages (and, to MessageHandler,
+    # channel posts) to these handlers. An edit was answered already, before it was edited.
+    new = filters.UpdateType.MESSAGE
+    admins = new & filters.User(user_id=admin_ids)
+    commands = {"start": handlers.start, "help": handlers.help_command,
+                "classify": handlers.classify, "cancel": handlers.cancel,
+                "compare": handlers.compare, "privacy": operator.privacy}
+    for name, callback in commands.items():
+        app.add_handler(CommandHandler(name, log("command", callback), filters=new))
+    # For anyone else, /stats and /reload fall through to the text handler like any unknown command.
+    app.add_handler(CommandHandler("stats", log("command", operator.stats), filters=admins))
+    app.add_handler(CommandHandler("reload", log("command", operator.reload), filters=admins))
+    app.add_handler(InlineQueryHandler(log("inline_query", handlers.inline_query)))
+    app.add_handler(CallbackQueryHandler(log("callback_query", handlers.button)))
+    # After every command: in a private chat an unknown /command is answered as a question
+    # rather than with silence; in a group it may be meant for another bot.
+    app.add_handler(MessageHandler(
+        new & filters.TEXT & addressed & (~filters.COMMAND | filters.ChatType.PRIVATE),
+        log("message", handlers.question)))
+    app.add_handler(MessageHandler(new & filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.COMMAND,
+                                   log("message", handlers.non_text)))
     app.add_error_handler(handlers.on_error)
 
 
@@ -95,6 +113,36 @@ async def post_init(app: Application) -> None:
     engine: Engine = app.bot_data[ENGINE_KEY]
     await app.bot.set_my_commands([BotCommand(c, d) for c, d in engine.commands()])
     dialogs.restore_timeouts(app)
+    operator.schedule_pruning(app)
+
+
+async def post_shutdown(app: Application) -> None:
+    """Finish the question log's pending writes."""
+    qlog = app.bot_data.get(operator.LOG_KEY)
+    if qlog is not None:
+        await asyncio.to_thread(qlog.close)
+
+
+def serve(app: Application, settings: Settings) -> None:
+    """Run until SIGINT/SIGTERM: long polling, or a webhook when a URL is configured."""
+    if not settings.webhook_url:
+        app.run_polling(allowed_updates=ALLOWED_UPDATES, timeout=settings.poll_timeout)
+        return
+    app.run_webhook(**webhook_options(settings))
+
+
+def webhook_options(settings: Settings) -> dict[str, Any]:
+    """Arguments of PTB's run_webhook/start_webhook: listen where the proxy forwards to,
+    serve the URL's path, and check a secret token on every request (generated if unset)."""
+    assert settings.webhook_url is not None
+    return {
+        "listen": settings.webhook_listen,
+        "port": settings.webhook_port,
+        "url_path": urlparse(settings.webhook_url).path.lstrip("/"),
+        "webhook_url": settings.webhook_url,
+        "secret_token": settings.webhook_secret or secrets.token_urlsafe(32),
+        "allowed_updates": ALLOWED_UPDATES,
+    }
 
 
 ALLOWED_UPDATES = Update.ALL_TYPES

@@ -11,6 +11,7 @@ import re
 import time
 
 from telegram import (
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
@@ -21,12 +22,12 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.ext import ContextTypes, filters
 
 from bot.dialog import DialogState
 from bot.reply import Reply
-from bot.telegram import dialogs
+from bot.telegram import dialogs, operator
 from bot.telegram.context import engine_of
 
 _LOG = logging.getLogger(__name__)
@@ -143,12 +144,14 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await send(update.effective_message, engine_of(context).help())
 
 
-async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     """Answer a text question."""
     message = update.effective_message
     text = without_mention(message.text or "", context.bot.username)
     state, reply = engine_of(context).step_text(text, _dialog(update, context), time.time())
     await send_turn(update, context, state, reply)
+    await operator.log_question(update, context, text, reply)
+    return reply.kind
 
 
 async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -156,18 +159,19 @@ async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send(update.effective_message, engine_of(context).non_text())
 
 
-async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     """Answer a button press; stale or forged data gets a short popup note."""
     query = update.callback_query
     engine = engine_of(context)
     if not isinstance(query.message, Message):
         await query.answer(engine.stale().note)
-        return
+        return "stale"
     state, reply = engine.step_press(query.data, _dialog(update, context), time.time())
-    if reply.kind == "stale":
-        await query.answer(reply.note)
-        return
-    await query.answer()
+    note = await operator.record_press(update, context, reply)
+    if reply.kind in ("stale", "feedback"):
+        await query.answer(note)
+        return reply.kind
+    await acknowledge(query)
     if reply.edit:
         sent: Message | None = query.message
         try:
@@ -178,18 +182,43 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     else:
         sent = await query.message.reply_text(reply.text, reply_markup=markup(reply), do_quote=False)
     _remember(update, context, state, sent if reply.buttons else None)
+    return reply.kind
 
 
-_blocked: set[int] = set()
+async def acknowledge(query: CallbackQuery) -> None:
+    """Stop the button's spinner; a press Telegram no longer accepts an answer for still gets its reply.
+
+    Telegram refuses answers to presses older than about 15 seconds ("query is
+    too old"), which is every press that queued up while the bot was down; the
+    user still wants what the button offers, so that refusal must not cost the reply.
+    """
+    try:
+        await query.answer()
+    except BadRequest as exc:
+        _LOG.info("press %s could not be acknowledged (%s); replying anyway", query.id, exc)
+
+
+BLOCKED_KEY = "blocked_chats"
+"""bot_data key of the chats already logged as having blocked the bot (bot_data is not persisted)."""
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log errors and keep serving; a user who blocked the bot is logged once."""
+    """Log errors and keep serving.
+
+    A chat that blocked the bot (403) is logged once, at INFO: it is the user's
+    choice, not a fault. A transient failure to fetch updates is a warning: PTB's
+    polling loop retries it with backoff, and nothing was lost.
+    """
     error = context.error
     if isinstance(error, Forbidden) and isinstance(update, Update) and update.effective_chat:
         chat_id = update.effective_chat.id
-        if chat_id not in _blocked:
-            _blocked.add(chat_id)
+        blocked: set[int] = context.bot_data.setdefault(BLOCKED_KEY, set())
+        if chat_id not in blocked:
+            blocked.add(chat_id)
             _LOG.info("chat %s blocked the bot or left; skipping it", chat_id)
+        return
+    if update is None and isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+        _LOG.warning("fetching updates failed (%s: %s); polling again shortly",
+                     type(error).__name__, error)
         return
     _LOG.error("error while handling an update", exc_info=error)

@@ -27,8 +27,9 @@ class BotAPIRequest(HTTPXRequest):
     def parse_json_payload(payload: bytes) -> dict[str, Any]:
         """The JSON body, or TelegramError("Invalid server response") after a one-line warning."""
         try:
-            return json.loads(payload.decode("utf-8", "replace"))
+            parsed: dict[str, Any] = json.loads(payload.decode("utf-8", "replace"))
         except ValueError as exc:
             _LOG.warning("the Bot API answered with a body that is not JSON (%d bytes: %r)",
                          len(payload), payload[:60])
             raise TelegramError("Invalid server response") from exc
+        return parsed

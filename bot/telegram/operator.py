@@ -1,0 +1,147 @@
+"""What the operator gets on Telegram: the question log, feedback, /privacy, /stats and /reload.
+
+Admin commands answer only user ids in KPO_BOT_ADMIN_IDS; for anyone else they
+fall through to the unknown-command reply and reveal nothing. /reload builds a
+new engine off the event loop and swaps it in only when the knowledge base and
+templates validate; otherwise the running engine stays and the errors are shown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any
+
+from rapidfuzz.utils import default_process
+from telegram import Update
+from telegram.ext import Application, ContextTypes
+
+from bot.engine import Engine
+from bot.knowledge import KnowledgeError, load
+from bot.questionlog import QuestionLog
+from bot.render import Renderer, TemplateProblem
+from bot.reply import Reply
+from bot.telegram.context import ENGINE_KEY, engine_of
+
+LOG_KEY = "question_log"
+_LOG = logging.getLogger("bot.updates")
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[Any]]
+
+
+def question_log(context: ContextTypes.DEFAULT_TYPE) -> QuestionLog | None:
+    """The application's question log, if one is configured."""
+    return context.bot_data.get(LOG_KEY)
+
+
+async def log_question(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str,
+                       reply: Reply) -> None:
+    """Log a question once its reply is sent; the write runs on the log's worker thread."""
+    qlog = question_log(context)
+    user, chat = update.effective_user, update.effective_chat
+    if qlog is None or user is None or chat is None or reply.kind not in LOGGED_KINDS:
+        return
+    await qlog.question(user.id, chat.type, display_text(text), reply.kind, reply.entry, reply.score)
+
+
+LOGGED_KINDS = frozenset({"answer", "classification", "suggestions", "fallback", "smalltalk"})
+_TAGS = re.compile(r"<[^>]{0,200}>")
+
+
+def display_text(text: str, limit: int = 300) -> str:
+    """The question as the log keeps it: lower case, no tags or punctuation, bounded."""
+    return " ".join(default_process(_TAGS.sub(" ", text[:2000])).split())[:limit]
+
+
+async def record_press(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> str | None:
+    """Record a 👍/👎 or a picked suggestion; the popup note for a vote."""
+    qlog, user = question_log(context), update.effective_user
+    data = update.callback_query.data if update.callback_query else ""
+    if user is None or reply.entry is None or reply.kind not in ("feedback", "answer"):
+        return reply.note
+    if reply.kind == "feedback":
+        recorded = await qlog.vote(user.id, reply.entry, up=(reply.score or 0) > 0) if qlog else True
+        return engine_of(context).feedback_note(recorded)
+    if qlog is not None and data and data.startswith("s:"):
+        await qlog.picked(user.id, reply.entry)
+    return reply.note
+
+
+async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    """Say what the bot stores about users and for how long."""
+    qlog = question_log(context)
+    text = engine_of(context).renderer.render(
+        "privacy", logging=bool(qlog and qlog.enabled),
+        days=round(qlog.retention_days) if qlog else 0)
+    await update.effective_message.reply_text(text)
+    return "privacy"
+
+
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    """Admins: questions in the last day and week, answer rate, top unanswered."""
+    qlog = question_log(context)
+    figures = await qlog.stats() if qlog else None
+    text = engine_of(context).renderer.render("stats", stats=figures)
+    await update.effective_message.reply_text(text)
+    return "stats"
+
+
+async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    """Admins: re-read knowledge/ and templates/; swap them in only if they are valid."""
+    current = engine_of(context)
+    try:
+        engine = await asyncio.to_thread(_build_like, current)
+    except (KnowledgeError, TemplateProblem) as exc:
+        problems = [str(p) for p in getattr(exc, "problems", [exc])]
+        text = current.renderer.render("reload_failed", problems=problems[:30], more=len(problems) - 30)
+        await update.effective_message.reply_text(text)
+        return "reload-failed"
+    context.bot_data[ENGINE_KEY] = engine
+    text = engine.renderer.render("reload_done", counts=engine.kb.counts())
+    await update.effective_message.reply_text(text)
+    return "reloaded"
+
+
+def _build_like(current: Engine) -> Engine:
+    """A new engine over the same knowledge folder, with fresh templates, validated."""
+    renderer = Renderer()
+    problems = renderer.check()
+    if problems:
+        raise TemplateProblem("; ".join(problems))
+    return Engine(load(current.kb.folder), renderer, dialog_timeout=current.dialog.timeout)
+
+
+def logged(kind: str, handler: Handler) -> Handler:
+    """One INFO line per update: its kind, the outcome the handler returns, and the latency.
+
+    Never the message text or the token: only what an operator needs to see traffic.
+    """
+
+    @wraps(handler)
+    async def run(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            outcome = str(await handler(update, context) or "done")
+        finally:
+            _LOG.info("update %s kind=%s outcome=%s latency_ms=%.1f",
+                      getattr(update, "update_id", "-"), kind, outcome,
+                      1000 * (time.perf_counter() - started))
+
+    return run
+
+
+def schedule_pruning(app: Application) -> None:
+    """Prune old question-log rows now and once a day."""
+    qlog = app.bot_data.get(LOG_KEY)
+    if qlog is not None and qlog.enabled and app.job_queue is not None:
+        app.job_queue.run_repeating(_prune, interval=86400, first=1, name="prune-question-log",
+                                    data=qlog)
+
+
+async def _prune(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Delete question-log rows older than the retention period."""
+    await context.job.data.prune()

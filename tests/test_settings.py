@@ -1,0 +1,45 @@
+"""Settings: flags over the environment over .env, the token never from a flag, every bad value at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import SettingsError, load_settings
+
+TOKEN = "123456789:AAHfKq3ZtVxLmPwYbNcRjUeGhSdTaQyXoIzB"
+
+
+def test_flags_over_environment_over_dotenv(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(f"TELEGRAM_BOT_TOKEN={TOKEN}\nKPO_BOT_LOG_LEVEL=DEBUG\nKPO_BOT_WEBHOOK_PORT=8000\n")
+    settings = load_settings({"KPO_BOT_LOG_LEVEL": "WARNING", "KPO_BOT_WEBHOOK_PORT": "8001"}, dotenv,
+                             flags={"KPO_BOT_WEBHOOK_PORT": "8002", "TELEGRAM_BOT_TOKEN": "1:flag"})
+    assert (settings.token, settings.log_level, settings.webhook_port) == (TOKEN, "WARNING", 8002)
+
+
+def test_every_bad_value_in_one_message() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"KPO_BOT_ADMIN_IDS": "12,bob", "KPO_BOT_WEBHOOK_URL": "http://bot.example.com/hook",
+                       "KPO_BOT_WEBHOOK_PORT": "0", "KPO_BOT_LOG_FORMAT": "xml",
+                       "KPO_BOT_LOG_QUESTIONS": "maybe", "TELEGRAM_BOT_TOKEN": "nope"}, dotenv=None)
+    message = str(caught.value)
+    assert len(caught.value.problems) == 6
+    for part in ("KPO_BOT_ADMIN_IDS='12,bob' must be numeric", "must be an https:// URL",
+                 "KPO_BOT_WEBHOOK_PORT='0'", "KPO_BOT_LOG_FORMAT='xml'", "KPO_BOT_LOG_QUESTIONS='maybe'",
+                 "TELEGRAM_BOT_TOKEN=(hidden)"):
+        assert part in message
+    assert "nope" not in message
+
+
+def test_good_values() -> None:
+    settings = load_settings({"KPO_BOT_ADMIN_IDS": "12, 34", "KPO_BOT_WEBHOOK_URL": "https://bot.example.com/kpo",
+                              "KPO_BOT_LOG_QUESTIONS": "0", "KPO_BOT_LOG_RETENTION_DAYS": "30"}, dotenv=None)
+    assert settings.admin_ids == (12, 34) and settings.webhook_url == "https://bot.example.com/kpo"
+    assert settings.log_questions is False and settings.log_retention_days == 30.0
+    assert settings.webhook_listen == "127.0.0.1" and settings.webhook_secret is None
+
+
+def test_a_loopback_webhook_may_use_http() -> None:
+    assert load_settings({"KPO_BOT_WEBHOOK_URL": "http://127.0.0.1:8080/hook"}, dotenv=None).webhook_url
