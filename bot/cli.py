@@ -127,7 +127,8 @@ def _chat(args: argparse.Namespace) -> int:
         state, reply = _chat_turn(engine, text, choices, state)
         shown, new_choices = show(reply, color=color)
         print(shown + "\n", flush=True)
-        if reply.kind != "stale":  # a stale press keeps the choices on screen
+        # A note (stale press, vote) or a hint mid-dialog leaves the last choices in force.
+        if new_choices or (reply.kind not in ("stale", "feedback") and state is None):
             choices = new_choices
     return 0
 
@@ -138,12 +139,16 @@ def _chat_turn(engine: Engine, text: str, choices: Sequence[Button], state: Dial
     now = time.time()
     if text.isdigit() and 1 <= int(text) <= len(choices) and choices[int(text) - 1].data:
         return engine.step_press(choices[int(text) - 1].data, state, now)
+    if text.isdigit():
+        return state, Reply("stale", "", note=f"There is no choice {text} on screen; type a question.")
     if text in ("/classify", "/cancel", "/start classify"):
         return engine.step_command(text.split()[-1].lstrip("/"), state, now)
-    if text == "/start":
-        return state, engine.start()
-    if text == "/help":
-        return state, engine.help()
+    if text.startswith("/start"):
+        return engine.step_start(text.split()[1] if " " in text else None, state, now)
+    commands = {"/help": engine.help, "/compare": engine.comparison,
+                "/privacy": lambda: engine.privacy(False, 0)}
+    if text in commands:
+        return state, commands[text]()
     return engine.step_text(text, state, now)
 
 

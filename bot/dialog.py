@@ -14,6 +14,9 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from rapidfuzz import fuzz, process
+from rapidfuzz.utils import default_process
+
 from bot import callbacks
 from bot.classify import Classifier
 from bot.knowledge import Dialog, KnowledgeBase, Task
@@ -22,6 +25,8 @@ from bot.render import Renderer
 from bot.reply import Button, Reply
 
 IN_BETWEEN = "in between"
+TYPED_OPTION_MATCH = 86.0
+"""WRatio at which a typed text is taken as the option it names."""
 
 
 @dataclass(frozen=True)
@@ -151,16 +156,30 @@ class DialogFlow:
         """The note shown when the user cancels."""
         return Reply("dialog", self.renderer.render("dialog_cancelled"), self._menu(), edit=True)
 
-    def on_text(self, state: DialogState, text: str, now: float) -> tuple[DialogState, Reply]:
+    def on_text(self, state: DialogState, text: str, now: float) -> tuple[DialogState | None, Reply]:
         """Typed text: the task description on the first step, else a hint to use the buttons."""
         state = replace(state, deadline=now + self.timeout)
         if state.step != 0:
+            option = self._typed_option(state, text)
+            if option is not None:
+                moved, reply = self._answer(state, f"{state.step}_{option}")
+                return moved, replace(reply, edit=False)  # typed: a new message, below the text
             return state, Reply("dialog", self.renderer.render(
                 "dialog_hint", index=state.step, total=self.total))
+        if default_process(text) == default_process(self.renderer.label("dialog_skip")):
+            return self.on_press(state, "skip", now)
         found = self.classifier.find_task(self.normalizer.query(text))
         prior = found[0] if found else None
         state = replace(state, step=1, prior=prior.id if prior else None, description=text[:200])
         return state, replace(self._question(state, prior=prior, described=True), edit=False)
+
+    def _typed_option(self, state: DialogState, text: str) -> str | None:
+        """The current question's option a typed text names ("not sure", "experts"), if clear."""
+        question = self.dialog.questions[state.step - 1]
+        labels = {o.id: o.label for o in question.options}
+        found = process.extractOne(text, labels, scorer=fuzz.WRatio, processor=default_process,
+                                   score_cutoff=TYPED_OPTION_MATCH)
+        return found[2] if found else None
 
     def on_press(self, state: DialogState | None, action: str, now: float
                  ) -> tuple[DialogState | None, Reply]:

@@ -124,7 +124,7 @@ class Engine:
         query = self.normalizer.query(text or "")
         if not query.tokens:
             return self._fallback(text, "empty")
-        if _looks_foreign(query):
+        if _looks_foreign(query) or _mostly_other_script(text):
             return self._fallback(text, "language")
         smalltalk = self._smalltalk_id(query)
         if smalltalk is not None:
@@ -157,6 +157,8 @@ class Engine:
         faq_hits = [h for h in hits if h.kind == "faq"]
         top = hits[0] if hits else None
         if top is not None and top.kind == "oos" and top.score >= SUGGEST_AT:
+            if top.score < ANSWER_AT:  # off topic, but not clearly which topic: do not guess one
+                return self._fallback(text, "unknown")
             return self._fallback(text, "topic", topic=self.kb.out_of_scope[top.target].topic)
         if confident is not None:
             return self.answer(self.kb.faq[confident.target], confident.score)
@@ -245,6 +247,10 @@ class Engine:
         """Inline-mode cards for a query, one page."""
         return self.cards.page(query[:256], offset)
 
+    def privacy(self, logging: bool, days: float) -> Reply:
+        """What the bot stores about users: /privacy."""
+        return Reply("help", self.renderer.render("privacy", logging=logging, days=round(days)))
+
     def help(self) -> Reply:
         """The /help text."""
         return Reply("help", self.renderer.render("help", examples=self.featured()))
@@ -324,6 +330,13 @@ def _vocabulary(kb: KnowledgeBase) -> Iterable[str]:
         yield from s.phrasings
     yield from kb.cues.weights
     yield from kb.cues.task_markers
+
+
+def _mostly_other_script(text: str) -> bool:
+    """Text written mostly in a non-Latin script (Devanagari, Cyrillic, Arabic, CJK...)."""
+    letters = [c for c in text[:500] if c.isalpha()]
+    other = sum(1 for c in letters if ord(c) > 0x24F)  # beyond Latin Extended-B
+    return bool(letters) and other / len(letters) >= 0.4
 
 
 def _looks_foreign(query: Query) -> bool:

@@ -96,7 +96,7 @@ class Normalizer:
         words = _split(text[:MAX_QUERY_CHARS])
         foreign = sum(1 for w in words if w in self.foreign_words)
         surface = self._apply_synonyms([self._fix(w) for w in self._apply_synonyms(words)])
-        content = tuple(_stem(w) for w in surface if w not in self.stopwords)
+        content = tuple(_stem(w) for w in surface if w not in self.stopwords and not w.isdigit())
         unknown = tuple(t for t in content if t not in self._known_stems)
         return Query(text, tuple(_stem(w) for w in surface), content, unknown, foreign)
 

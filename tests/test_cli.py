@@ -110,3 +110,12 @@ def test_help_everywhere() -> None:
     for args in (["--help"], ["ask", "--help"], ["chat", "--help"], ["run", "--help"],
                  ["kb", "check", "--help"], ["kb", "eval", "--help"]):
         assert kpo_bot(*args).returncode == 0
+
+
+def test_chat_keeps_the_choices_through_a_hint_and_notes_a_missing_one() -> None:
+    result = kpo_bot("chat", stdin="9\n/classify\nskip\n1\nwhatever\n2\n/compare\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "There is no choice 9" in out
+    assert "Please answer question 2 of" in out and "Question 3 of" in out
+    assert "KPO vs BPO at a glance" in out

@@ -145,3 +145,13 @@ def test_cancel_without_a_dialog(engine: Engine) -> None:
 def test_the_classify_button_starts_a_dialog(engine: Engine, data: str) -> None:
     state, reply = engine.step_press(data, None, NOW)
     assert state is not None and state.step == 0 and "Describe the task" in reply.text
+
+
+def test_typing_an_option_label_answers_the_question(engine: Engine) -> None:
+    state, _ = engine.step_command("classify", None, NOW)
+    state, _ = _press(engine, state, "skip")
+    state, _ = _press(engine, state, "1_j")
+    moved, reply = engine.step_text("experts", state, NOW)
+    assert moved.step == 3 and moved.answers[1] == "e" and not reply.edit
+    kept, reply = engine.step_text("hmm no idea really", moved, NOW)
+    assert kept.step == 3 and "buttons" in reply.text

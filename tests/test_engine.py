@@ -107,3 +107,19 @@ def test_a_feedback_press_is_acknowledged(engine: Engine) -> None:
     reply = engine.press("f:pay:down")
     assert (reply.kind, reply.entry, reply.score) == ("feedback", "pay", -1.0) and reply.note
     assert engine.press("f:pay:sideways").kind == "stale"
+
+
+@pytest.mark.parametrize("text", ["KPO और BPO में क्या अंतर है?", "Что такое KPO?", "KPO和BPO有什么区别"])
+def test_other_scripts_get_the_english_only_note(engine: Engine, text: str) -> None:
+    reply = engine.reply(text)
+    assert reply.kind == "fallback" and "English" in reply.text
+
+
+@pytest.mark.parametrize("text", ["1", "42", "3 4"])
+def test_numbers_alone_carry_no_topic(engine: Engine, text: str) -> None:
+    assert engine.reply(text).kind == "fallback"
+
+
+def test_an_unclear_off_topic_question_names_no_wrong_topic(engine: Engine) -> None:
+    reply = engine.reply("what's the weather today")
+    assert reply.kind == "fallback" and "can't help with" not in reply.text

@@ -73,10 +73,8 @@ async def record_press(update: Update, context: ContextTypes.DEFAULT_TYPE, reply
 async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     """Say what the bot stores about users and for how long."""
     qlog = question_log(context)
-    text = engine_of(context).renderer.render(
-        "privacy", logging=bool(qlog and qlog.enabled),
-        days=round(qlog.retention_days) if qlog else 0)
-    await update.effective_message.reply_text(text)
+    reply = engine_of(context).privacy(bool(qlog and qlog.enabled), qlog.retention_days if qlog else 0)
+    await update.effective_message.reply_text(reply.text)
     return "privacy"
 
 
