@@ -34,5 +34,11 @@ check: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/kpo-bot kb eval tests/data/eval.yaml
 
+bench: $(DEV_STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	$(BIN)/python benchmarks/engine.py
+	$(BIN)/python benchmarks/baselines.py
+	$(BIN)/python benchmarks/e2e.py
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
