@@ -119,3 +119,24 @@ def test_chat_keeps_the_choices_through_a_hint_and_notes_a_missing_one() -> None
     assert "There is no choice 9" in out
     assert "Please answer question 2 of" in out and "Question 3 of" in out
     assert "KPO vs BPO at a glance" in out
+
+
+def test_report_reads_the_data_directory(tmp_path: Path) -> None:
+    import asyncio
+
+    from bot.questionlog import QuestionLog
+
+    async def seed() -> None:
+        qlog = QuestionLog(tmp_path)
+        await qlog.question(1, "private", "what is ito", "fallback", None, None)
+        await qlog.question(1, "private", "what is kpo", "answer", "what_is_kpo", 99.0)
+        qlog.close()
+
+    asyncio.run(seed())
+    env = {"KPO_BOT_DATA_DIR": str(tmp_path)}
+    text = kpo_bot("report", "--since", "7", env=env, cwd=tmp_path)
+    assert text.returncode == 0 and "2 question(s) in the last 7 day(s)" in text.stdout
+    assert "what is ito" in text.stdout
+    as_json = json.loads(kpo_bot("report", "--format", "json", env=env, cwd=tmp_path).stdout)
+    assert as_json["most_asked"] == [{"entry": "what_is_kpo", "asked": 1}]
+    assert kpo_bot("report", "--format", "csv", env=env, cwd=tmp_path).stdout.startswith("table,")

@@ -43,3 +43,18 @@ def test_good_values() -> None:
 
 def test_a_loopback_webhook_may_use_http() -> None:
     assert load_settings({"KPO_BOT_WEBHOOK_URL": "http://127.0.0.1:8080/hook"}, dotenv=None).webhook_url
+
+
+def test_json_log_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+    import logging
+
+    from bot import logs
+
+    logs.configure("INFO", "json")
+    logging.getLogger("bot.updates").info("update %s kind=%s", 7, "message")
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    record = json.loads(line)
+    assert record["level"] == "INFO" and record["logger"] == "bot.updates"
+    assert record["message"] == "update 7 kind=message"
+    logging.basicConfig(force=True, handlers=[logging.NullHandler()])
