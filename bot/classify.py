@@ -32,6 +32,11 @@ class Verdict:
     kpo_cues: tuple[str, ...] = ()
     bpo_cues: tuple[str, ...] = ()
 
+    @classmethod
+    def listed(cls, task: Task, score: float) -> Verdict:
+        """The verdict of an example task the knowledge base lists."""
+        return cls(task.verdict, task, "high", score)
+
 
 class Classifier:
     """Recognises task questions and gives their verdict."""
@@ -66,8 +71,7 @@ class Classifier:
         """A listed task's verdict, else one judged from cue words."""
         found = self.find_task(query)
         if found is not None:
-            task, score = found
-            return Verdict(task.verdict, task, "high", score)
+            return Verdict.listed(*found)
         return self.judge_by_cues(query)
 
     def judge_by_cues(self, query: Query) -> Verdict:

@@ -133,7 +133,7 @@ class Engine:
         if task_question:
             found = self.classifier.find_task(query)
             if found is not None:
-                return self._classification(text, Verdict(found[0].verdict, found[0], "high", found[1]))
+                return self._classification(text, Verdict.listed(*found))
         hits = self.search(query)
         confident = self._confident(hits)
         off_topic = bool(hits) and hits[0].kind == "oos" and hits[0].score >= SUGGEST_AT
@@ -164,8 +164,7 @@ class Engine:
             return self.answer(self.kb.faq[confident.target], confident.score)
         found = self.classifier.find_task(query)
         if found is not None:
-            task, score = found
-            return self._classification(text, Verdict(task.verdict, task, "high", score))
+            return self._classification(text, Verdict.listed(*found))
         suggestions = [h for h in faq_hits if h.score >= SUGGEST_AT][:MAX_BUTTONS]
         if suggestions:
             return self._suggestions(text, suggestions)
@@ -290,7 +289,7 @@ class Engine:
                          score=1.0 if parsed.arg == "up" else -1.0)
         if parsed.kind == "t" and parsed.target in self.kb.tasks:
             task = self.kb.tasks[parsed.target]
-            return self._classification(task.name, Verdict(task.verdict, task, "high", 100.0))
+            return self._classification(task.name, Verdict.listed(task, 100.0))
         return self.stale()
 
     def stale(self) -> Reply:

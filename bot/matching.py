@@ -183,7 +183,7 @@ class Index:
         bits = len(tokens)
         if bits > MAX_MASK_WORDS:  # a long message of many words: add the weights up directly
             scores = np.zeros(len(self.docs))
-            for token, weight in zip(tokens, weights):
+            for token, weight in zip(tokens, weights, strict=True):
                 scores[arrays[token]] += weight
             ids = np.flatnonzero(scores)
             return _best_by_value(np, ids, scores[ids], limit)

@@ -110,7 +110,7 @@ def as_text(report: Report) -> str:
 def _table(rows: list[dict[str, object]], columns: tuple[str, ...]) -> str:
     cells = [[str(r.get(c, "")) for c in columns] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
-    line = lambda values: "  " + "  ".join(v.ljust(w) for v, w in zip(values, widths))  # noqa: E731
+    line = lambda values: "  " + "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True))  # noqa: E731
     return "\n".join([line(list(columns)), line(["-" * w for w in widths]), *map(line, cells)])
 
 

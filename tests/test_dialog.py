@@ -40,7 +40,7 @@ def test_all_bpo_and_all_kpo_answers(kb: KnowledgeBase) -> None:
 
 def test_split_answers_are_in_between(kb: KnowledgeBase) -> None:
     bpo, kpo = _extreme(kb.dialog, -1), _extreme(kb.dialog, +1)
-    split = [b if i % 2 == 0 else k for i, (b, k) in enumerate(zip(bpo, kpo))]
+    split = [b if i % 2 == 0 else k for i, (b, k) in enumerate(zip(bpo, kpo, strict=True))]
     assert abs(score(kb.dialog, split).lean) < kb.dialog.in_between
     assert score(kb.dialog, split).verdict == IN_BETWEEN
 

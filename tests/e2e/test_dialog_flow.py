@@ -61,7 +61,7 @@ async def answer_all(emu: BotAPIEmulator, chat: int, message: SentMessage, optio
 
 async def test_bpo_kpo_and_in_between_paths(emu: BotAPIEmulator, bot: RunningBot, kb: KnowledgeBase) -> None:
     bpo, kpo = extreme(kb, -1), extreme(kb, +1)
-    split = [b if i % 2 == 0 else k for i, (b, k) in enumerate(zip(bpo, kpo))]
+    split = [b if i % 2 == 0 else k for i, (b, k) in enumerate(zip(bpo, kpo, strict=True))]
     for options, verdict in ((bpo, "Verdict: BPO"), (kpo, "Verdict: KPO"), (split, "Verdict: in between")):
         start = await say(emu, ANN, "/classify")
         assert "Describe the task" in start.text

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import shutil
 import socket
 import sqlite3
 from pathlib import Path
@@ -78,7 +77,7 @@ async def test_a_disk_error_does_not_stop_answers(emu: BotAPIEmulator, engine: E
     QuestionLog.database(tmp_path).mkdir(parents=True)  # a directory where the database should be
     running = await RunningBot.start(bot_settings(emu, tmp_path), engine)
     try:
-        for n in range(3):
+        for _ in range(3):
             assert "Knowledge Process Outsourcing" in (await say(emu, ANN, "what is kpo")).text
     finally:
         await running.stop()
