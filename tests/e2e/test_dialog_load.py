@@ -83,8 +83,14 @@ async def run_dialog_load(emu: BotAPIEmulator, engine: Engine, tmp_path: Path, u
         await bot.stop()
     wrong = [(expected, shown[:40]) for expected, shown in results if not shown.startswith(expected)]
     assert wrong == []
-    assert failed_calls(emu) == []
+    # Under overload a press can be acknowledged twice: the first answer took effect after the
+    # client's timeout, and the retry is refused. Harmless (the bot logs it and replies anyway),
+    # and the one kind of refusal allowed here; it is counted in the figures.
+    failed = failed_calls(emu)
+    twice = [c for c in failed if c.startswith("answerCallbackQuery") and "query ID is invalid" in c]
+    assert [c for c in failed if c not in twice] == []
     assert unhandled_errors(caplog.records) == []
+    print(f"\npresses acknowledged twice after a client timeout: {len(twice)}")
     return wall
 
 
