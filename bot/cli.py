@@ -112,12 +112,9 @@ def _chat(args: argparse.Namespace) -> int:
     engine = build_engine()
     interactive = sys.stdin.isatty()
     color = sys.stdout.isatty()
-    choices: list[Button] = []
     state: DialogState | None = None
-
-    say_start = engine.start()
-    print(show(say_start, color=color)[0] + "\n", flush=True)
-    choices = show(say_start, color=color)[1]
+    shown, choices = show(engine.start(), color=color)
+    print(shown + "\n", flush=True)
     if interactive:
         print("Type a question, a number to pick a choice, /classify, /help, or /quit.\n")
     for line in _lines(sys.stdin, interactive):
@@ -171,7 +168,7 @@ def _run(args: argparse.Namespace) -> int:
     })
     settings.require_token()
     logs.configure(settings.log_level, settings.log_format)
-    engine = Engine(load(), dialog_timeout=settings.dialog_timeout * 60)
+    engine = build_engine(dialog_timeout=settings.dialog_timeout * 60)
     from telegram.error import InvalidToken
 
     from bot.telegram.app import build_application, serve

@@ -111,7 +111,7 @@ def similar_tasks(kb: KnowledgeBase, verdict: str, prior: str | None, limit: int
     if prior in kb.tasks and kb.tasks[prior] in picks:
         picks.remove(kb.tasks[prior])
         picks.insert(0, kb.tasks[prior])
-    return picks[:limit] if verdict != IN_BETWEEN else picks
+    return picks[:limit]
 
 
 def answered(state: DialogState, index: int, option: str) -> DialogState:
@@ -212,8 +212,7 @@ class DialogFlow:
 
     def _describe(self, state: DialogState, edit: bool = False) -> Reply:
         text = self.renderer.render("dialog_describe", total=self.total)
-        buttons = ((Button(self.renderer.label("dialog_skip"), action_data(state, "skip")),
-                    Button(self.renderer.label("dialog_cancel"), action_data(state, "cancel"))),)
+        buttons = ((self._control(state, "skip"), self._control(state, "cancel")),)
         return Reply("dialog", text, buttons, edit=edit)
 
     def _question(self, state: DialogState, prior: Task | None = None,
@@ -224,9 +223,12 @@ class DialogFlow:
                                     total=self.total, prior=prior, described=described)
         rows = [(Button(("✓ " if o.id == chosen else "") + o.label,
                         action_data(state, f"{state.step}_{o.id}")),) for o in question.options]
-        rows.append((Button(self.renderer.label("dialog_back"), action_data(state, "back")),
-                     Button(self.renderer.label("dialog_cancel"), action_data(state, "cancel"))))
+        rows.append((self._control(state, "back"), self._control(state, "cancel")))
         return Reply("dialog", text, tuple(rows), edit=True)
+
+    def _control(self, state: DialogState, action: str) -> Button:
+        """A Skip, Back or Cancel button of this dialog run."""
+        return Button(self.renderer.label(f"dialog_{action}"), action_data(state, action))
 
     def _result(self, state: DialogState) -> Reply:
         prior = self.kb.tasks.get(state.prior) if state.prior else None

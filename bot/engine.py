@@ -24,7 +24,7 @@ from bot.render import Renderer
 from bot.reply import Button, Reply
 
 ANSWER_AT = 55.0
-"""Best score at which the bot answers without asking (measured on the dev set)."""
+"""Best score at which the bot answers without asking (chosen on tests/data/calibration.yaml)."""
 MARGIN = 2.0
 """How far the best entry must lead the next one to answer confidently."""
 SUGGEST_AT = 40.0
@@ -124,7 +124,7 @@ class Engine:
         query = self.normalizer.query(text or "")
         if not query.tokens:
             return self._fallback(text, "empty")
-        if _looks_foreign(query) or _mostly_other_script(text):
+        if _other_language(query, text):
             return self._fallback(text, "language")
         smalltalk = self._smalltalk_id(query)
         if smalltalk is not None:
@@ -219,23 +219,19 @@ class Engine:
         return Reply("suggestions", rendered, buttons, score=hits[0].score)
 
     def _fallback(self, text: str, reason: str, topic: str | None = None) -> Reply:
-        examples = self.featured()
         rendered = self.renderer.render("fallback", question=text, reason=reason, topic=topic,
-                                        examples=examples)
-        buttons = (self._entry_buttons("a", [e.id for e in examples])
-                   + self._menu_buttons("classify", "compare"))
+                                        examples=self.featured())
+        buttons = self._example_buttons() + self._menu_buttons("classify", "compare")
         return Reply("fallback", rendered, buttons)
 
     def _smalltalk_reply(self, smalltalk_id: str) -> Reply:
         rendered = self.renderer.render("smalltalk", reply=self.kb.smalltalk[smalltalk_id].reply)
-        return Reply("smalltalk", rendered, self._entry_buttons("a", [e.id for e in self.featured()]))
+        return Reply("smalltalk", rendered, self._example_buttons())
 
     def start(self) -> Reply:
         """The /start greeting: what the bot does, with example questions."""
-        examples = self.featured()
-        text = self.renderer.render("start", examples=examples, counts=self.kb.counts())
-        buttons = (self._entry_buttons("a", [e.id for e in examples])
-                   + self._menu_buttons("classify", "compare"))
+        text = self.renderer.render("start", examples=self.featured(), counts=self.kb.counts())
+        buttons = self._example_buttons() + self._menu_buttons("classify", "compare")
         return Reply("start", text, buttons)
 
     def comparison(self) -> Reply:
@@ -298,6 +294,10 @@ class Engine:
 
     # --- helpers ----------------------------------------------------------------
 
+    def _example_buttons(self) -> tuple[tuple[Button, ...], ...]:
+        """The featured example questions, one button a row."""
+        return self._entry_buttons("a", [e.id for e in self._featured])
+
     def _entry_buttons(self, kind: str, ids: Iterable[str]) -> tuple[tuple[Button, ...], ...]:
         return self._button_rows(kind, tuple(ids))
 
@@ -331,15 +331,13 @@ def _vocabulary(kb: KnowledgeBase) -> Iterable[str]:
     yield from kb.cues.task_markers
 
 
-def _mostly_other_script(text: str) -> bool:
-    """Text written mostly in a non-Latin script (Devanagari, Cyrillic, Arabic, CJK...)."""
+def _other_language(query: Query, text: str) -> bool:
+    """Text in another language: mostly a non-Latin script (Devanagari, Cyrillic, CJK...),
+    or several common words of another language and fewer English ones."""
     letters = [c for c in text[:500] if c.isalpha()]
-    other = sum(1 for c in letters if ord(c) > 0x24F)  # beyond Latin Extended-B
-    return bool(letters) and other / len(letters) >= 0.4
-
-
-def _looks_foreign(query: Query) -> bool:
-    """Text in another language: several of its common words, few English ones."""
+    other_script = sum(1 for c in letters if ord(c) > 0x24F)  # beyond Latin Extended-B
+    if letters and other_script / len(letters) >= 0.4:
+        return True
     english = sum(1 for t in query.tokens if t in _ENGLISH_HINTS)
     return query.foreign >= 2 and query.foreign > english
 
@@ -348,6 +346,7 @@ _ENGLISH_HINTS = frozenset(
     "the is are what which who how does do and or of to in for a an between difference".split())
 
 
-def build_engine(knowledge: Path | str | None = None) -> Engine:
+def build_engine(knowledge: Path | str | None = None, renderer: Renderer | None = None,
+                 dialog_timeout: float = DIALOG_TIMEOUT) -> Engine:
     """An engine over a knowledge folder (default: the shipped or configured one)."""
-    return Engine(load(knowledge))
+    return Engine(load(knowledge), renderer, dialog_timeout=dialog_timeout)

@@ -59,9 +59,9 @@ class Normalizer:
         self.foreign_words = lexicon.foreign_words
         self._phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
         for canonical, variants in lexicon.synonyms.items():
-            target = tuple(_split(canonical))
+            target = tuple(plain_words(canonical))
             for variant in variants:
-                key = tuple(_split(variant))
+                key = tuple(plain_words(variant))
                 if key and key != target:
                     self._phrases[key] = target
         self._longest = max((len(k) for k in self._phrases), default=1)
@@ -93,7 +93,7 @@ class Normalizer:
 
     def query(self, text: str) -> Query:
         """Normalise a user's text for matching."""
-        words = _split(text[:MAX_QUERY_CHARS])
+        words = plain_words(text[:MAX_QUERY_CHARS])
         foreign = sum(1 for w in words if w in self.foreign_words)
         surface = self._apply_synonyms([self._fix(w) for w in self._apply_synonyms(words)])
         content = tuple(_stem(w) for w in surface if w not in self.stopwords and not w.isdigit())
@@ -107,7 +107,7 @@ class Normalizer:
         return " ".join(_stem(w) for w in kept)
 
     def _surface(self, text: str) -> list[str]:
-        return self._apply_synonyms(_split(text))
+        return self._apply_synonyms(plain_words(text))
 
     def _fix(self, word: str) -> str:
         if word in self._known or word in self.stopwords or len(word) < 5 or word.isdigit():
@@ -155,8 +155,8 @@ def _stem(word: str) -> str:
         return _STEMMER.stemWord(word)
 
 
-def _split(text: str) -> list[str]:
-    """Words of a text: HTML tags, apostrophes, punctuation and emoji removed."""
+def plain_words(text: str) -> list[str]:
+    """Words of a text: HTML tags, apostrophes, punctuation and emoji removed, lower case."""
     text = _APOSTROPHES.sub("", _TAG.sub(" ", text))
     if "&" not in text:
         return default_process(text).split()

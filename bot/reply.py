@@ -19,7 +19,8 @@ class Reply:
     """What the bot says, whatever the transport."""
 
     kind: str
-    """answer, classification, suggestions, fallback, smalltalk, start, help, or stale."""
+    """answer, classification, suggestions, fallback, smalltalk, start, help, comparison,
+    dialog, feedback, or stale (a note for a button press, no message)."""
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     entry: str | None = None

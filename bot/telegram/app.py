@@ -35,7 +35,8 @@ from bot.telegram.retry import RetryingRateLimiter
 
 def build_application(settings: Settings, engine: Engine) -> Application:
     """The Application `kpo-bot run` starts, and the end-to-end tests drive."""
-    redact_token(settings.require_token())
+    token = settings.require_token()
+    redact_token(token)  # before build(): PTB logs its base URL, token included, at DEBUG
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     persistence = PicklePersistence(
         settings.data_dir / "bot-state.pickle",
@@ -43,7 +44,7 @@ def build_application(settings: Settings, engine: Engine) -> Application:
     )
     app = (
         Application.builder()
-        .token(settings.require_token())
+        .token(token)
         .base_url(settings.api_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))

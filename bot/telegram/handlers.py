@@ -129,13 +129,16 @@ def deep_link(username: str, param: str) -> str:
 
 async def classify(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Start the /classify dialog."""
-    state, reply = engine_of(context).step_command("classify", _dialog(update, context), time.time())
-    await send_turn(update, context, state, reply)
+    await _dialog_command(update, context, "classify")
 
 
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Cancel the dialog under way."""
-    state, reply = engine_of(context).step_command("cancel", _dialog(update, context), time.time())
+    await _dialog_command(update, context, "cancel")
+
+
+async def _dialog_command(update: Update, context: ContextTypes.DEFAULT_TYPE, command: str) -> None:
+    state, reply = engine_of(context).step_command(command, _dialog(update, context), time.time())
     await send_turn(update, context, state, reply)
 
 

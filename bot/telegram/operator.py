@@ -1,7 +1,7 @@
 """What the operator gets on Telegram: the question log, feedback, /privacy, /stats and /reload.
 
 Admin commands answer only user ids in KPO_BOT_ADMIN_IDS; for anyone else they
-fall through to the unknown-command reply and reveal nothing. /reload builds a
+are answered like any unknown command and reveal nothing. /reload builds a
 new engine off the event loop and swaps it in only when the knowledge base and
 templates validate; otherwise the running engine stays and the errors are shown.
 """
@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any
 
-from rapidfuzz.utils import default_process
 from telegram import Update
 from telegram.ext import Application, ContextTypes
 
-from bot.engine import Engine
-from bot.knowledge import KnowledgeError, load
+from bot.engine import Engine, build_engine
+from bot.knowledge import KnowledgeError
+from bot.normalize import plain_words
 from bot.questionlog import QuestionLog
 from bot.render import Renderer, TemplateProblem
 from bot.reply import Reply
@@ -48,12 +47,11 @@ async def log_question(update: Update, context: ContextTypes.DEFAULT_TYPE, text:
 
 
 LOGGED_KINDS = frozenset({"answer", "classification", "suggestions", "fallback", "smalltalk"})
-_TAGS = re.compile(r"<[^>]{0,200}>")
 
 
 def display_text(text: str, limit: int = 300) -> str:
     """The question as the log keeps it: lower case, no tags or punctuation, bounded."""
-    return " ".join(default_process(_TAGS.sub(" ", text[:2000])).split())[:limit]
+    return " ".join(plain_words(text[:2000]))[:limit]
 
 
 async def record_press(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> str | None:
@@ -109,7 +107,7 @@ def _build_like(current: Engine) -> Engine:
     problems = renderer.check()
     if problems:
         raise TemplateProblem("; ".join(problems))
-    return Engine(load(current.kb.folder), renderer, dialog_timeout=current.dialog.timeout)
+    return build_engine(current.kb.folder, renderer, dialog_timeout=current.dialog.timeout)
 
 
 def logged(kind: str, handler: Handler) -> Handler:
