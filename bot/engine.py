@@ -19,7 +19,7 @@ from bot.classify import Classifier, Verdict
 from bot.dialog import DialogFlow, DialogState
 from bot.knowledge import FaqEntry, KnowledgeBase, load
 from bot.matching import QUESTION_SCORER, Hit, Index, Weights, build_documents
-from bot.normalize import Normalizer, Query
+from bot.normalize import Normalizer, Query, stem
 from bot.render import Renderer
 from bot.reply import Button, Reply
 
@@ -342,8 +342,9 @@ def _other_language(query: Query, text: str) -> bool:
     return query.foreign >= 2 and query.foreign > english
 
 
-_ENGLISH_HINTS = frozenset(
-    "the is are what which who how does do and or of to in for a an between difference".split())
+_ENGLISH_HINTS = frozenset(stem(w) for w in  # stemmed, as query tokens are ("does" -> "doe")
+                           "the is are what which who how does do and or of to in for a an between "
+                           "difference".split())
 
 
 def build_engine(knowledge: Path | str | None = None, renderer: Renderer | None = None,

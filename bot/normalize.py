@@ -54,7 +54,7 @@ class Normalizer:
     def __init__(self, lexicon: Lexicon) -> None:
         self.stopwords = lexicon.stopwords
         self.protected = lexicon.protected
-        self.keyterms = frozenset(_stem(w) for w in lexicon.protected)
+        self.keyterms = frozenset(stem(w) for w in lexicon.protected)
         """Protected words as they appear in normalised tokens."""
         self.foreign_words = lexicon.foreign_words
         self._phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
@@ -79,7 +79,7 @@ class Normalizer:
         words = {w for text in texts for w in self._surface(text)}
         words |= {t for key in self._phrases.values() for t in key}
         self._known = frozenset(words)
-        self._known_stems = frozenset(_stem(w) for w in words)
+        self._known_stems = frozenset(stem(w) for w in words)
         by_initial: dict[str, list[str]] = {}
         for w in sorted(words):
             if len(w) >= 4:
@@ -89,22 +89,22 @@ class Normalizer:
 
     def tokens(self, text: str) -> list[str]:
         """Stemmed words with synonyms applied (no spelling correction)."""
-        return [_stem(w) for w in self._surface(text)]
+        return [stem(w) for w in self._surface(text)]
 
     def query(self, text: str) -> Query:
         """Normalise a user's text for matching."""
         words = plain_words(text[:MAX_QUERY_CHARS])
         foreign = sum(1 for w in words if w in self.foreign_words)
         surface = self._apply_synonyms([self._fix(w) for w in self._apply_synonyms(words)])
-        content = tuple(_stem(w) for w in surface if w not in self.stopwords and not w.isdigit())
+        content = tuple(stem(w) for w in surface if w not in self.stopwords and not w.isdigit())
         unknown = tuple(t for t in content if t not in self._known_stems)
-        return Query(text, tuple(_stem(w) for w in surface), content, unknown, foreign)
+        return Query(text, tuple(stem(w) for w in surface), content, unknown, foreign)
 
     def content(self, text: str) -> str:
         """The topic tokens of a knowledge-base phrasing, joined."""
         surface = self._surface(text)
         kept = [w for w in surface if w not in self.stopwords] or surface
-        return " ".join(_stem(w) for w in kept)
+        return " ".join(stem(w) for w in kept)
 
     def _surface(self, text: str) -> list[str]:
         return self._apply_synonyms(plain_words(text))
@@ -150,7 +150,8 @@ _STEMMER_LOCK = threading.Lock()
 
 
 @lru_cache(maxsize=65536)
-def _stem(word: str) -> str:
+def stem(word: str) -> str:
+    """A word's Snowball stem, as query and phrasing tokens carry it."""
     with _STEMMER_LOCK:
         return _STEMMER.stemWord(word)
 

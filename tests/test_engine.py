@@ -123,3 +123,10 @@ def test_numbers_alone_carry_no_topic(engine: Engine, text: str) -> None:
 def test_an_unclear_off_topic_question_names_no_wrong_topic(engine: Engine) -> None:
     reply = engine.reply("what's the weather today")
     assert reply.kind == "fallback" and "can't help with" not in reply.text
+
+
+def test_english_words_that_stem_count_against_a_foreign_guess(engine: Engine) -> None:
+    from bot.engine import _ENGLISH_HINTS
+
+    query = engine.normalizer.query("what does the difference between kpo and bpo mean")
+    assert {"doe", "differ"} <= {t for t in query.tokens if t in _ENGLISH_HINTS}

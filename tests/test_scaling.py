@@ -74,7 +74,7 @@ def test_the_engine_answers_alike_from_many_threads(kb: KnowledgeBase) -> None:
     ]
     expected = [Engine(kb).reply(q) for q in questions]
     engine = Engine(kb)
-    normalize._stem.cache_clear()  # the stemmer itself, not its cache, must be shared safely
+    normalize.stem.cache_clear()  # the stemmer itself, not its cache, must be shared safely
     failures: list[str] = []
 
     def ask(offset: int) -> None:
