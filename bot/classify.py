@@ -10,14 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.knowledge import KnowledgeBase, Task
+from bot.knowledge import VERDICTS, KnowledgeBase, Task
 from bot.matching import TASK_SCORER, Hit, Index, Weights, build_documents
 from bot.normalize import Normalizer, Query
 
 TASK_MATCH = 88.0
 """token_set_ratio at which a question names a listed task (every alias word present)."""
 
-_TASK_WEIGHTS = Weights(lexical=0.0, missing_keyterm=0, extra_keyterm=0, candidates=40)
+_TASK_WEIGHTS = Weights(lexical=0.0, profile=0.0, missing_keyterm=0, extra_keyterm=0, candidates=40)
 
 
 @dataclass(frozen=True)
@@ -43,9 +43,17 @@ class Classifier:
 
     def __init__(self, kb: KnowledgeBase, normalizer: Normalizer) -> None:
         self.kb = kb
+        kinds = [t for v in VERDICTS for t in normalizer.tokens(v)]
         self._markers = [_marker_pattern([normalizer.tokens(part) for part in m.rstrip("$").split("*")],
-                                         anchored=m.endswith("$"))
+                                         kinds, anchored=m.endswith("$"))
                          for m in kb.cues.task_markers]
+        self._marker_words = frozenset(t for m in kb.cues.task_markers
+                                       for t in normalizer.tokens(m.replace("*", " ").rstrip("$")))
+        self._keyterms = normalizer.keyterms
+        self._normalizer = normalizer
+        self._tag_words = frozenset(kinds) | frozenset(normalizer.tokens("or"))
+        self._task_words = {t.id: frozenset(w for a in (t.name, *t.aliases) for w in normalizer.tokens(a))
+                            for t in kb.tasks.values()}
         self._cues = {tuple(normalizer.tokens(w)): weight for w, weight in kb.cues.weights.items()}
         docs = build_documents(normalizer, "task",
                                ((t.id, (t.name, *t.aliases)) for t in kb.tasks.values()))
@@ -54,7 +62,17 @@ class Classifier:
     def is_task_question(self, query: Query) -> bool:
         """Whether the user asks which kind of outsourcing some task is."""
         text = f" {query.text} "
-        return any(marker.search(text) for marker in self._markers)
+        return any(marker.search(text) for marker in self._markers) or self._kind_tag(query.raw)
+
+    def _kind_tag(self, text: str) -> bool:
+        """Whether the text ends in a separate "BPO?", "KPO?" or "BPO or KPO?" after a task.
+
+        "prior art search for a patent application, kpo?" names its task before
+        the tag, however many words that takes.
+        """
+        head, _, tail = _TAG_SPLIT.sub("\0", text.strip()).rpartition("\0")
+        words = self._normalizer.tokens(tail)
+        return bool(head.strip()) and bool(words) and set(words) <= self._tag_words
 
     def search_tasks(self, query: Query, limit: int = 10) -> list[Hit]:
         """Listed tasks ranked by how fully the question names them."""
@@ -66,6 +84,27 @@ class Classifier:
         if hits and hits[0].score >= TASK_MATCH:
             return self.kb.tasks[hits[0].target], hits[0].score
         return None
+
+    def named_task(self, query: Query) -> tuple[Task, float] | None:
+        """The one listed task a question is about; None for none, or for tasks of both kinds.
+
+        "Can we send customer service to a BPO and market research to a KPO?" names
+        two tasks to contrast the kinds; it asks for no one task's verdict.
+        """
+        hits = [h for h in self.search_tasks(query, limit=3) if h.score >= TASK_MATCH]
+        if not hits or len({self.kb.tasks[h.target].verdict for h in hits}) > 1:
+            return None
+        return self.kb.tasks[hits[0].target], hits[0].score
+
+    def other_words(self, query: Query, task: Task) -> tuple[str, ...]:
+        """The question's topic words beyond the task, BPO/KPO and the asking-which wording.
+
+        Few or none: the question is about the task itself ("payroll - bpo or kpo?").
+        Several: it asks something else about it ("why is the call centre the classic
+        BPO example?"), which an FAQ entry may answer better than a verdict.
+        """
+        skip = self._task_words[task.id] | self._keyterms | self._marker_words
+        return tuple(t for t in dict.fromkeys(query.content) if t not in skip)
 
     def judge(self, query: Query) -> Verdict:
         """A listed task's verdict, else one judged from cue words."""
@@ -91,14 +130,22 @@ class Classifier:
         return Verdict(verdict, None, confidence, abs(total), tuple(kpo), tuple(bpo))
 
 
-def _marker_pattern(pieces: list[list[str]], anchored: bool = False) -> re.Pattern[str]:
+_TAG_SPLIT = re.compile(r"\s[-\u2013\u2014]\s|[,:;]\s*")
+"""Where a tag may follow a task: a comma, colon or semicolon, or a dash between spaces."""
+
+
+def _marker_pattern(pieces: list[list[str]], kinds: list[str], anchored: bool = False
+                    ) -> re.Pattern[str]:
     """A marker (its normalised pieces around each '*') as a pattern over space-joined tokens.
 
-    Each '*' stands for one to six words: the task the user names. A marker
+    Each '*' stands for one to six words: the task the user names, which is never
+    "bpo" or "kpo" themselves ("is bpo work low-tech compared to kpo" compares the
+    two kinds; it names no task). A marker
     ending in '$' must be the whole question ("* bpo$" for "invoice scanning - bpo?"),
     so that longer questions merely ending in "bpo" are not taken for task questions.
     """
-    slot = r"(?:\S+ ){0,5}\S+"
+    word = "(?!(?:" + "|".join(map(re.escape, kinds)) + r") )\S+"
+    slot = rf"(?:{word} ){{0,5}}{word}"
     words: list[str] = []
     for n, piece in enumerate(pieces):
         if n:

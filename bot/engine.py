@@ -17,7 +17,7 @@ from bot import callbacks
 from bot.cards import CardPage, Cards
 from bot.classify import Classifier, Verdict
 from bot.dialog import DialogFlow, DialogState
-from bot.knowledge import FaqEntry, KnowledgeBase, load
+from bot.knowledge import FaqEntry, KnowledgeBase, Task, load
 from bot.matching import QUESTION_SCORER, Hit, Index, Weights, build_documents
 from bot.normalize import Normalizer, Query, stem
 from bot.render import Renderer
@@ -29,6 +29,10 @@ MARGIN = 2.0
 """How far the best entry must lead the next one to answer confidently."""
 SUGGEST_AT = 40.0
 """Best score at which "did you mean" suggestions are offered instead of the fallback."""
+OVERRIDE_AT = 70.0
+"""FAQ score at which a task question that says much more than the task gets the FAQ answer."""
+OTHER_WORDS = 2
+"""Topic words beyond the task at which a question asks more than the task's verdict."""
 SMALLTALK_AT = 88.0
 SMALLTALK_MAX_WORDS = 6
 MAX_BUTTONS = 3
@@ -130,16 +134,29 @@ class Engine:
         if smalltalk is not None:
             return self._smalltalk_reply(smalltalk)
         task_question = self.classifier.is_task_question(query)
-        if task_question:
-            found = self.classifier.find_task(query)
-            if found is not None:
-                return self._classification(text, Verdict.listed(*found))
         hits = self.search(query)
         confident = self._confident(hits)
+        found = self.classifier.named_task(query) if task_question or confident is None else None
+        if found is not None and self._asks_verdict(query, found[0], task_question, confident):
+            return self._classification(text, Verdict.listed(*found))
         off_topic = bool(hits) and hits[0].kind == "oos" and hits[0].score >= SUGGEST_AT
-        if task_question and confident is None and not off_topic:
+        if task_question and found is None and confident is None and not off_topic:
             return self._classification(text, self.classifier.judge_by_cues(query), hits)
-        return self._decide(text, query, hits, confident)
+        return self._decide(text, hits, confident)
+
+    def _asks_verdict(self, query: Query, task: Task, task_question: bool, confident: Hit | None
+                      ) -> bool:
+        """Whether a question naming a listed task wants that task's verdict.
+
+        Asked as a task question ("is payroll BPO or KPO?"), it does, unless it says
+        much more and an FAQ entry fits it closely ("why is a call centre the
+        classic BPO example?"). Otherwise it does only when it says little beyond
+        the task ("payroll processing?") and no FAQ entry answers it.
+        """
+        others = len(self.classifier.other_words(query, task))
+        if task_question:
+            return confident is None or confident.score < OVERRIDE_AT or others < OTHER_WORDS
+        return confident is None and others < OTHER_WORDS
 
     def search(self, query: Query, limit: int = 6) -> list[Hit]:
         """Ranked FAQ entries and out-of-scope topics for a normalised query."""
@@ -153,7 +170,7 @@ class Engine:
         runner_up = next((h.score for h in hits[1:] if h.kind == "faq"), 0.0)
         return hits[0] if hits[0].score - runner_up >= MARGIN else None
 
-    def _decide(self, text: str, query: Query, hits: Sequence[Hit], confident: Hit | None) -> Reply:
+    def _decide(self, text: str, hits: Sequence[Hit], confident: Hit | None) -> Reply:
         faq_hits = [h for h in hits if h.kind == "faq"]
         top = hits[0] if hits else None
         if top is not None and top.kind == "oos" and top.score >= SUGGEST_AT:
@@ -162,9 +179,6 @@ class Engine:
             return self._fallback(text, "topic", topic=self.kb.out_of_scope[top.target].topic)
         if confident is not None:
             return self.answer(self.kb.faq[confident.target], confident.score)
-        found = self.classifier.find_task(query)
-        if found is not None:
-            return self._classification(text, Verdict.listed(*found))
         suggestions = [h for h in faq_hits if h.score >= SUGGEST_AT][:MAX_BUTTONS]
         if suggestions:
             return self._suggestions(text, suggestions)

@@ -50,9 +50,12 @@ class Weights:
     """A phrasing names KPO and the question only BPO (or the reverse): different questions."""
     extra_keyterm: float = 10.0
     """The question names a key term the phrasing lacks."""
+    profile: float = 0.3
+    """Share of a target's score from its profile: how much of the question its phrasings
+    cover between them (see `Index._profile`); the rest is its best phrasing's score."""
     unknown_word: float = 15.0
     """Taken off in proportion to the question's words found nowhere in the knowledge base."""
-    candidates: int = 60
+    candidates: int = 30
     """How many index candidates rapidfuzz scores."""
 
 
@@ -87,6 +90,18 @@ class Index:
         self._keys = [keys.setdefault((doc.kind, doc.target), (doc.kind, doc.target)) for doc in self.docs]
         self._keyterms = [doc.keyterms for doc in self.docs]
         self._arrays = _numpy_postings(self._postings) if len(self.docs) >= NUMPY_MIN_DOCS else None
+        vocabulary: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for key, content in zip(self._keys, self._contents, strict=True):
+            vocabulary[key].update(content.split())
+        self._vocabulary = {key: frozenset(words) for key, words in vocabulary.items()}
+        """Every word any phrasing of a target holds."""
+        holders: dict[str, int] = defaultdict(int)
+        for words in self._vocabulary.values():
+            for word in words:
+                holders[word] += 1
+        targets = max(len(self._vocabulary), 1)
+        self._target_idf = {w: math.log(1 + targets / n) for w, n in holders.items()}
+        self._unknown_target_idf = math.log(1 + targets)
 
     def overlap(self, query: Query) -> dict[int, float]:
         """IDF mass each document shares with the query (documents sharing nothing are absent)."""
@@ -128,8 +143,34 @@ class Index:
             key = keys[i]
             if final > best.get(key, -1.0):
                 best[key] = final
+        if weights.profile and len(tokens) + unknown_tokens > 1:  # one word cannot be mixed
+            best = self._with_profiles(query, best)
         ranked = sorted(best.items(), key=lambda kv: kv[1], reverse=True)[:limit]
         return [Hit(kind, target, round(max(score, 0.0), 1)) for (kind, target), score in ranked]
+
+    def _with_profiles(self, query: Query, best: dict[tuple[str, str], float]
+                       ) -> dict[tuple[str, str], float]:
+        """Each target's best phrasing score blended with its profile.
+
+        A profile is the share of the question's words, weighted by how few targets
+        use them, that the target's phrasings hold between them. People mix the
+        words of several phrasings ("why is the call centre the textbook example");
+        no one phrasing holds them all, but the target's phrasings do.
+        """
+        idf, unknown = self._target_idf, self._unknown_target_idf
+        weighted = [(w, idf.get(w, unknown)) for w in dict.fromkeys(query.content)]
+        share = self.weights.profile
+        scale = share * 100 / _total(weight for _, weight in weighted)
+        vocabulary = self._vocabulary
+        blended: dict[tuple[str, str], float] = {}
+        for key, score in best.items():
+            held = vocabulary[key]
+            covered = 0.0
+            for word, weight in weighted:
+                if word in held:
+                    covered += weight
+            blended[key] = (1 - share) * score + scale * covered
+        return blended
 
     def _order(self, token: str) -> tuple[int, str]:
         """The one order every sum of IDF weights follows: longest posting list first, then by token.

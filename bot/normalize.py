@@ -76,7 +76,10 @@ class Normalizer:
 
     def learn(self, texts: Iterable[str]) -> None:
         """Record the vocabulary typos are corrected towards (the knowledge base's words)."""
-        words = {w for text in texts for w in self._surface(text)}
+        words: set[str] = set()
+        for text in texts:  # the words as written too: "exampels" is nearer "examples" than "example"
+            plain = plain_words(text)
+            words.update(plain, self._apply_synonyms(plain))
         words |= {t for key in self._phrases.values() for t in key}
         self._known = frozenset(words)
         self._known_stems = frozenset(stem(w) for w in words)

@@ -130,3 +130,41 @@ def test_english_words_that_stem_count_against_a_foreign_guess(engine: Engine) -
 
     query = engine.normalizer.query("what does the difference between kpo and bpo mean")
     assert {"doe", "differ"} <= {t for t in query.tokens if t in _ENGLISH_HINTS}
+
+
+@pytest.mark.parametrize(("text", "verdict"), [
+    ("prior art search for a patent application, kpo?", "KPO"),
+    ("keying our suppliers' paper delivery notes into the stock system every day - bpo?", "BPO"),
+])
+def test_a_task_tagged_bpo_or_kpo_at_the_end_is_a_task_question(
+        engine: Engine, text: str, verdict: str) -> None:
+    assert engine.classifier.is_task_question(engine.normalizer.query(text))
+    assert not engine.classifier.is_task_question(engine.normalizer.query(text.replace(",", "").replace(" -", "")))
+    reply = engine.reply(text)
+    assert (reply.kind, reply.verdict) == ("classification", verdict)
+
+
+@pytest.mark.parametrize("text", [
+    "why is a call centre the classic BPO example?",
+    "is the call center the textbook bpo example, and why that one",
+])
+def test_a_question_about_a_task_that_asks_more_than_its_verdict_gets_the_faq(
+        engine: Engine, text: str) -> None:
+    reply = engine.reply(text)
+    assert (reply.kind, reply.entry) == ("answer", "call_center")
+
+
+def test_tasks_of_both_kinds_in_one_question_are_no_task_question(engine: Engine) -> None:
+    query = engine.normalizer.query("can we send customer service to a bpo and market research to a kpo")
+    assert engine.classifier.search_tasks(query, limit=2)[1].score >= 88  # both named...
+    assert engine.classifier.named_task(query) is None  # ...so neither is the one asked about
+    assert engine.reply(query.raw).verdict is None
+
+
+def test_bpo_and_kpo_themselves_never_fill_a_task_slot(engine: Engine) -> None:
+    assert not engine.classifier.is_task_question(engine.normalizer.query("is bpo work low tech compared to kpo"))
+    assert engine.classifier.is_task_question(engine.normalizer.query("is data entry work bpo"))
+
+
+def test_a_typo_is_fixed_towards_the_word_as_phrasings_write_it(engine: Engine) -> None:
+    assert "exampl" in engine.normalizer.query("exampels of bpo work").content

@@ -43,15 +43,15 @@ def test_numpy_and_python_paths_pick_the_same_candidates() -> None:
         words = rng.sample(vocabulary, rng.randint(1, 20))
         tokens = index._query_tokens(_query(words))
         shared = index._overlap(tokens)
-        ids = sorted(sorted(shared), key=shared.__getitem__, reverse=True)[:60]
-        assert index._candidates_numpy(tokens, 60) == (ids, [shared[i] for i in ids])
+        ids = sorted(sorted(shared), key=shared.__getitem__, reverse=True)[:Weights().candidates]
+        assert index._candidates_numpy(tokens, Weights().candidates) == (ids, [shared[i] for i in ids])
 
 
 def test_candidate_ties_go_to_the_lower_document_id() -> None:
     docs = [Document("faq", f"e{n}", "same words", frozenset()) for n in range(100)]
     index = Index(docs, QUESTION_SCORER, Weights())
     ids, _ = index._candidates(index._query_tokens(_query(["same", "words"])))
-    assert ids == list(range(60))
+    assert ids == list(range(Weights().candidates))
 
 
 def test_a_question_with_exactly_a_phrasings_words_gets_full_overlap(engine: Engine) -> None:
@@ -108,9 +108,9 @@ def test_long_questions_take_either_path_alike() -> None:
     for count in (17, 40, 62, 63, 120):
         tokens = index._query_tokens(_query(words[:count]))
         shared = index._overlap(tokens)
-        ids = sorted(sorted(shared), key=shared.__getitem__, reverse=True)[:60]
+        ids = sorted(sorted(shared), key=shared.__getitem__, reverse=True)[:Weights().candidates]
         assert index._candidates(tokens) == (ids, [shared[i] for i in ids])
-        assert index._candidates_numpy(tokens, 60) == (ids, [shared[i] for i in ids])
+        assert index._candidates_numpy(tokens, Weights().candidates) == (ids, [shared[i] for i in ids])
 
 
 def test_a_common_word_with_rare_ones_takes_either_path_alike() -> None:
@@ -122,5 +122,23 @@ def test_a_common_word_with_rare_ones_takes_either_path_alike() -> None:
             words = [f"c{rng.randrange(8)}"] + [f"r{rng.randrange(400)}" for _ in range(rare)]
             tokens = index._query_tokens(_query(words))
             shared = index._overlap(tokens)
-            ids = sorted(sorted(shared), key=shared.__getitem__, reverse=True)[:60]
-            assert index._candidates_numpy(tokens, 60) == (ids, [shared[i] for i in ids])
+            ids = sorted(sorted(shared), key=shared.__getitem__, reverse=True)[:Weights().candidates]
+            assert index._candidates_numpy(tokens, Weights().candidates) == (ids, [shared[i] for i in ids])
+
+
+def test_a_target_whose_phrasings_hold_the_question_between_them_ranks_first() -> None:
+    docs = [Document("faq", "mixed", "why call centre", frozenset()),
+            Document("faq", "mixed", "classic example", frozenset()),
+            Document("faq", "other", "why classic film", frozenset())]
+    query = _query(["why", "classic", "example", "centre"])
+    plain = Index(docs, QUESTION_SCORER, Weights(profile=0.0)).search(query, frozenset())
+    profiled = Index(docs, QUESTION_SCORER, Weights()).search(query, frozenset())
+    assert {h.target: h.score for h in profiled}["mixed"] > {h.target: h.score for h in plain}["mixed"]
+    assert profiled[0].target == "mixed"
+
+
+def test_a_one_word_question_gets_no_profile() -> None:
+    docs = [Document("faq", "a", "alpha beta", frozenset()), Document("faq", "b", "gamma", frozenset())]
+    query = _query(["alpha"])
+    plain = Index(docs, QUESTION_SCORER, Weights(profile=0.0)).search(query, frozenset())
+    assert Index(docs, QUESTION_SCORER, Weights()).search(query, frozenset()) == plain
