@@ -1,11 +1,11 @@
 """Answer accuracy on the held-out evaluation set (tests/data/eval.yaml).
 
 The set was written without sight of the FAQ phrasings and is never used for
-tuning; the development sets (dev.yaml, dev2.yaml, content) and the calibration
-set (thresholds) are. Off-topic rejection and task verdicts meet the target
-bar (90%). On-topic answers do not yet: the target is 90% correct and at most
-3% wrong, and the engine measures 87.4% and 7.8% (README, "Accuracy"); the
-on-topic test holds that measured level so it cannot silently regress.
+tuning; the development sets (dev*.yaml, content) and the calibration set
+(thresholds) are. Off-topic rejection, task verdicts and on-topic answers
+correct meet the target bar (90%). Wrong answers do not yet: the target is at
+most 3%, and the engine measures 3.9% (4 of 103; README, "Accuracy"); the test
+holds that measured level so it cannot silently regress.
 """
 
 from __future__ import annotations
@@ -27,9 +27,12 @@ def test_the_held_out_set_is_big_enough(held_out: Report) -> None:
     assert len(items) >= 150 and held_out.off_topic >= 30 and held_out.tasks >= 40
 
 
-def test_on_topic_questions_hold_the_measured_level(held_out: Report) -> None:
-    assert held_out.share(held_out.correct, held_out.on_topic) >= 0.87, "\n".join(held_out.lines())
-    assert held_out.share(held_out.wrong, held_out.on_topic) <= 0.08, "\n".join(held_out.lines())
+def test_on_topic_questions_are_answered_correctly(held_out: Report) -> None:
+    assert held_out.share(held_out.correct, held_out.on_topic) >= 0.90, "\n".join(held_out.lines())
+
+
+def test_on_topic_questions_hold_the_measured_wrong_share(held_out: Report) -> None:
+    assert held_out.share(held_out.wrong, held_out.on_topic) <= 0.04, "\n".join(held_out.lines())
 
 
 def test_off_topic_questions_are_not_answered_confidently(held_out: Report) -> None:
