@@ -49,7 +49,6 @@ class Classifier:
                          for m in kb.cues.task_markers]
         self._marker_words = frozenset(t for m in kb.cues.task_markers
                                        for t in normalizer.tokens(m.replace("*", " ").rstrip("$")))
-        self._keyterms = normalizer.keyterms
         self._normalizer = normalizer
         self._tag_words = frozenset(kinds) | frozenset(normalizer.tokens("or"))
         self._task_words = {t.id: frozenset(w for a in (t.name, *t.aliases) for w in normalizer.tokens(a))
@@ -103,7 +102,7 @@ class Classifier:
         Several: it asks something else about it ("why is the call centre the classic
         BPO example?"), which an FAQ entry may answer better than a verdict.
         """
-        skip = self._task_words[task.id] | self._keyterms | self._marker_words
+        skip = self._task_words[task.id] | self._normalizer.keyterms | self._marker_words
         return tuple(t for t in dict.fromkeys(query.content) if t not in skip)
 
     def judge(self, query: Query) -> Verdict:

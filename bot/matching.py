@@ -9,7 +9,7 @@ cost follows the words a question shares with the knowledge base, not its size.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -96,10 +96,7 @@ class Index:
             vocabulary[key].update(content.split())
         self._vocabulary = {key: frozenset(words) for key, words in vocabulary.items()}
         """Every word any phrasing of a target holds."""
-        holders: dict[str, int] = defaultdict(int)
-        for words in self._vocabulary.values():
-            for word in words:
-                holders[word] += 1
+        holders = Counter(word for words in self._vocabulary.values() for word in words)
         targets = max(len(self._vocabulary), 1)
         self._target_idf = {w: math.log(1 + targets / n) for w, n in holders.items()}
         self._unknown_target_idf = math.log(1 + targets)
