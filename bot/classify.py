@@ -50,6 +50,7 @@ class Classifier:
         self._marker_words = frozenset(t for m in kb.cues.task_markers
                                        for t in normalizer.tokens(m.replace("*", " ").rstrip("$")))
         self._normalizer = normalizer
+        self._references = frozenset(t for r in kb.cues.task_references for t in normalizer.tokens(r))
         self._tag_words = frozenset(kinds) | frozenset(normalizer.tokens("or"))
         self._task_words = {t.id: frozenset(w for a in (t.name, *t.aliases) for w in normalizer.tokens(a))
                             for t in kb.tasks.values()}
@@ -61,7 +62,9 @@ class Classifier:
     def is_task_question(self, query: Query) -> bool:
         """Whether the user asks which kind of outsourcing some task is."""
         text = f" {query.text} "
-        return any(marker.search(text) for marker in self._markers) or self._kind_tag(query.raw)
+        topic = frozenset(query.content) | self._references
+        return (any(_names_task(marker, text, topic) for marker in self._markers)
+                or self._kind_tag(query.raw))
 
     def _kind_tag(self, text: str) -> bool:
         """Whether the text ends in a separate "BPO?", "KPO?" or "BPO or KPO?" after a task.
@@ -133,6 +136,21 @@ _TAG_SPLIT = re.compile(r"\s[-\u2013\u2014]\s|[,:;]\s*")
 """Where a tag may follow a task: a comma, colon or semicolon, or a dash between spaces."""
 
 
+def _names_task(marker: re.Pattern[str], text: str, topic: frozenset[str]) -> bool:
+    """Whether a marker occurs in the text with a task where it expects one.
+
+    The slot must hold a topic word or a word referring back to a task ("payroll,
+    is that bpo?"). In "is every bpo a call centre" the slot of "is * bpo" holds
+    only "every": the question asks about BPO, and names no task there.
+    """
+    start = 0
+    while (found := marker.search(text, start)) is not None:
+        if found.lastindex is None or not topic.isdisjoint(found.group(1).split()):
+            return True
+        start = found.start() + 1
+    return False
+
+
 def _marker_pattern(pieces: list[list[str]], kinds: list[str], anchored: bool = False
                     ) -> re.Pattern[str]:
     """A marker (its normalised pieces around each '*') as a pattern over space-joined tokens.
@@ -144,7 +162,7 @@ def _marker_pattern(pieces: list[list[str]], kinds: list[str], anchored: bool = 
     so that longer questions merely ending in "bpo" are not taken for task questions.
     """
     word = "(?!(?:" + "|".join(map(re.escape, kinds)) + r") )\S+"
-    slot = rf"(?:{word} ){{0,5}}{word}"
+    slot = rf"((?:{word} ){{0,5}}{word})"
     words: list[str] = []
     for n, piece in enumerate(pieces):
         if n:

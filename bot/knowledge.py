@@ -115,6 +115,8 @@ class Cues:
     min_weight: float
     follow_up: tuple[str, ...] = ()
     """FAQ ids offered as buttons after a task verdict."""
+    task_references: tuple[str, ...] = ()
+    """Words that stand for a task named earlier ("payroll, is that bpo?"), where a marker expects one."""
 
 
 @dataclass(frozen=True)
@@ -485,7 +487,7 @@ def _lexicon(c: _Collector) -> Lexicon:
 def _cues(c: _Collector) -> Cues:
     file = "cues.yaml"
     data = c.read(file, "cues") or {}
-    for key in sorted(set(data) - {"task_markers", "cues", "min_weight", "follow_up"}):
+    for key in sorted(set(data) - {"task_markers", "cues", "min_weight", "follow_up", "task_references"}):
         c.problem(file, None, key, "unknown top-level key")
     markers = data.get("task_markers", [])
     if _texts(markers):
@@ -509,8 +511,12 @@ def _cues(c: _Collector) -> Cues:
     if _ids(follow_up):
         c.problem(file, None, "follow_up", _ids(follow_up) or "")
         follow_up = []
+    references = data.get("task_references", [])
+    if "task_references" in data and _texts(references):
+        c.problem(file, None, "task_references", _texts(references) or "")
+        references = []
     return Cues(tuple(m.strip().lower() for m in markers), weights, float(min_weight),
-                tuple(follow_up))
+                tuple(follow_up), tuple(r.strip().lower() for r in references))
 
 
 def _number(value: Any) -> str | None:

@@ -166,5 +166,21 @@ def test_bpo_and_kpo_themselves_never_fill_a_task_slot(engine: Engine) -> None:
     assert engine.classifier.is_task_question(engine.normalizer.query("is data entry work bpo"))
 
 
+@pytest.mark.parametrize(("text", "task_question"), [
+    ("is every bpo a call center", False),  # the slot of "is * bpo" holds only "every"
+    ("is payroll bpo", True),
+    ("content moderation for our app, is that knowledge work?", True),  # "that" is the task
+    ("we need to file patents, would that be kpo", True),
+])
+def test_a_marker_slot_must_hold_the_task_or_refer_to_it(
+        engine: Engine, text: str, task_question: bool) -> None:
+    assert engine.classifier.is_task_question(engine.normalizer.query(text)) is task_question
+
+
+def test_a_question_about_bpo_as_a_whole_is_no_task_verdict(engine: Engine) -> None:
+    reply = engine.reply("is every bpo a call center?")
+    assert (reply.kind, reply.entry) == ("answer", "call_center")
+
+
 def test_a_typo_is_fixed_towards_the_word_as_phrasings_write_it(engine: Engine) -> None:
     assert "exampl" in engine.normalizer.query("exampels of bpo work").content

@@ -76,6 +76,8 @@ BREAKAGES = [
      r"knowledge/dimensions.yaml, entry '\w+', field 'faq': unknown FAQ id 'nowhere'"),
     ("cues.yaml", lambda d: d["cues"].update(research="a lot"),
      r"knowledge/cues.yaml, entry 'research', field 'weight': must be a number"),
+    ("cues.yaml", lambda d: d.update(task_references="it"),
+     r"knowledge/cues.yaml, field 'task_references': must be a non-empty list of texts"),
 ]
 
 
