@@ -51,7 +51,9 @@ class Classifier:
                                        for t in normalizer.tokens(m.replace("*", " ").rstrip("$")))
         self._normalizer = normalizer
         self._references = frozenset(t for r in kb.cues.task_references for t in normalizer.tokens(r))
-        self._tag_words = frozenset(kinds) | frozenset(normalizer.tokens("or"))
+        self._kinds = frozenset(kinds)
+        self._or = normalizer.tokens("or")[0]
+        self._tag_words = self._kinds | {self._or}
         self._task_words = {t.id: frozenset(w for a in (t.name, *t.aliases) for w in normalizer.tokens(a))
                             for t in kb.tasks.values()}
         self._cues = {tuple(normalizer.tokens(w)): weight for w, weight in kb.cues.weights.items()}
@@ -60,7 +62,13 @@ class Classifier:
         self._tasks = Index(docs, TASK_SCORER, _TASK_WEIGHTS)
 
     def is_task_question(self, query: Query) -> bool:
-        """Whether the user asks which kind of outsourcing some task is."""
+        """Whether the user asks which kind of outsourcing some task is.
+
+        A question naming both kinds without "or" between them asks about both
+        ("is MS Office enough for BPO, and for KPO?"), not which one a task is.
+        """
+        if self._kinds <= set(query.tokens) and self._or not in query.tokens:
+            return False
         text = f" {query.text} "
         topic = frozenset(query.content) | self._references
         return (any(_names_task(marker, text, topic) for marker in self._markers)

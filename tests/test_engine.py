@@ -171,6 +171,9 @@ def test_bpo_and_kpo_themselves_never_fill_a_task_slot(engine: Engine) -> None:
     ("is payroll bpo", True),
     ("content moderation for our app, is that knowledge work?", True),  # "that" is the task
     ("we need to file patents, would that be kpo", True),
+    ("is basic ms office enough for bpo? and for kpo?", False),  # both kinds, no "or"
+    ("can we outsource our call center to a bpo and our research to a kpo", False),
+    ("is payroll processing kpo or bpo", True),
 ])
 def test_a_marker_slot_must_hold_the_task_or_refer_to_it(
         engine: Engine, text: str, task_question: bool) -> None:
