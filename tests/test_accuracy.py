@@ -27,6 +27,13 @@ def test_the_held_out_set_is_big_enough(held_out: Report) -> None:
     assert len(items) >= 150 and held_out.off_topic >= 30 and held_out.tasks >= 40
 
 
+@pytest.mark.parametrize("path", sorted(DATA.glob("*.yaml")), ids=lambda p: p.name)
+def test_every_question_set_labels_with_known_entries_and_verdicts(engine: Engine, path) -> None:
+    for item in load_items(path):
+        assert set(item.entries) <= engine.kb.faq.keys(), (path.name, item.q)
+        assert item.verdict in (None, "BPO", "KPO"), (path.name, item.q)
+
+
 def test_on_topic_questions_are_answered_correctly(held_out: Report) -> None:
     assert held_out.share(held_out.correct, held_out.on_topic) >= 0.90, "\n".join(held_out.lines())
 
