@@ -148,7 +148,7 @@ class Cards:
 
     def faq_card(self, entry: FaqEntry) -> Card:
         """An FAQ answer."""
-        text = self.renderer.render("answer", entry=entry,
+        text = self.renderer.render("answer", entry=entry, task=None,
                                     sources=[self.kb.sources[s] for s in entry.sources])
         return Card(f"faq:{entry.id}", entry.question, _first_sentence(entry.answer), text,
                     f"faq_{entry.id}")

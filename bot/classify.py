@@ -67,12 +67,16 @@ class Classifier:
         A question naming both kinds without "or" between them asks about both
         ("is MS Office enough for BPO, and for KPO?"), not which one a task is.
         """
-        if self._kinds <= set(query.tokens) and self._or not in query.tokens:
+        if self.kinds_named(query) == self._kinds and self._or not in query.tokens:
             return False
         text = f" {query.text} "
         topic = frozenset(query.content) | self._references
         return (any(_names_task(marker, text, topic) for marker in self._markers)
                 or self._kind_tag(query.raw))
+
+    def kinds_named(self, query: Query) -> frozenset[str]:
+        """Which of "BPO" and "KPO" the question says (both: "is payroll BPO or KPO?")."""
+        return self._kinds.intersection(query.tokens)
 
     def _kind_tag(self, text: str) -> bool:
         """Whether the text ends in a separate "BPO?", "KPO?" or "BPO or KPO?" after a task.

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeGuard
 
 from rapidfuzz import fuzz, process
 
@@ -137,6 +138,8 @@ class Engine:
         hits = self.search(query)
         confident = self._confident(hits)
         found = self.classifier.named_task(query) if task_question or confident is None else None
+        if found is not None and task_question and self._own_entry_answers(query, found[0], confident):
+            return self.answer(self.kb.faq[found[0].faq], confident.score, found[0])
         if found is not None and self._asks_verdict(query, found[0], task_question, confident):
             return self._classification(text, Verdict.listed(*found))
         off_topic = bool(hits) and hits[0].kind == "oos" and hits[0].score >= SUGGEST_AT
@@ -150,13 +153,26 @@ class Engine:
 
         Asked as a task question ("is payroll BPO or KPO?"), it does, unless it says
         much more and an FAQ entry fits it closely ("why is a call centre the
-        classic BPO example?"). Otherwise it does only when it says little beyond
-        the task ("payroll processing?") and no FAQ entry answers it.
+        classic BPO example?"). Otherwise it does only when it says little beyond the task ("payroll
+        processing?") and no FAQ entry answers it.
         """
         others = len(self.classifier.other_words(query, task))
-        if task_question:
-            return confident is None or confident.score < OVERRIDE_AT or others < OTHER_WORDS
-        return confident is None and others < OTHER_WORDS
+        if not task_question:
+            return confident is None and others < OTHER_WORDS
+        if confident is None or confident.score < OVERRIDE_AT:
+            return True
+        return others < OTHER_WORDS
+
+    def _own_entry_answers(self, query: Query, task: Task, confident: Hit | None
+                           ) -> TypeGuard[Hit]:
+        """Whether the FAQ entry about a task answers a task question better than its verdict.
+
+        "Can a KPO do R&D?" and "is a call centre BPO?" name one kind and ask what
+        the task's own entry is about; that entry fits them closely. "R&D: BPO or
+        KPO?" and "which type is R&D?" name both kinds or none: they get the verdict.
+        """
+        return (confident is not None and confident.target == task.faq
+                and confident.score >= OVERRIDE_AT and len(self.classifier.kinds_named(query)) == 1)
 
     def search(self, query: Query, limit: int = 6) -> list[Hit]:
         """Ranked FAQ entries and out-of-scope topics for a normalised query."""
@@ -193,13 +209,19 @@ class Engine:
 
     # --- replies ----------------------------------------------------------------
 
-    def answer(self, entry: FaqEntry, score: float | None = None) -> Reply:
-        """The answer card for an FAQ entry, with follow-up buttons."""
-        text, buttons = self._answer_card(entry)
-        return Reply("answer", text, buttons, entry=entry.id, score=score)
+    def answer(self, entry: FaqEntry, score: float | None = None, task: Task | None = None) -> Reply:
+        """The answer card for an FAQ entry, with follow-up buttons.
 
-    def _render_answer(self, entry: FaqEntry) -> tuple[str, tuple[tuple[Button, ...], ...]]:
-        text = self.renderer.render("answer", entry=entry, sources=self._sources(entry.sources))
+        With a task (the entry is about it), the card opens with the task's verdict.
+        """
+        text, buttons = self._answer_card(entry, task)
+        return Reply("answer", text, buttons, entry=entry.id, score=score,
+                     verdict=task.verdict if task else None)
+
+    def _render_answer(self, entry: FaqEntry, task: Task | None
+                       ) -> tuple[str, tuple[tuple[Button, ...], ...]]:
+        text = self.renderer.render("answer", entry=entry, task=task,
+                                    sources=self._sources(entry.sources))
         return text, self._entry_buttons("a", entry.related) + (self._feedback_row(entry.id),)
 
     def _feedback_row(self, entry_id: str) -> tuple[Button, ...]:

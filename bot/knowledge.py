@@ -76,6 +76,8 @@ class Task:
     reason: str
     sources: tuple[str, ...]
     derived: bool = False
+    faq: str | None = None
+    """The FAQ entry about this task, if one exists ("Why is a call center the classic BPO example?")."""
 
 
 @dataclass(frozen=True)
@@ -297,6 +299,7 @@ TASK_SPEC: Spec = {
     "reason": (_short(300), True),
     "sources": (_texts, True),
     "derived": (_flag, False),
+    "faq": (_text, False),
 }
 SMALLTALK_SPEC: Spec = {"id": (_text, True), "phrasings": (_texts, True), "reply": (_text, True)}
 OUT_OF_SCOPE_SPEC: Spec = {"id": (_text, True), "topic": (_text, True), "phrasings": (_texts, True)}
@@ -440,6 +443,7 @@ def _task(t: dict[str, Any]) -> Task:
     return Task(
         id=t["id"], name=t["name"].strip(), aliases=_tuple(t["aliases"]), verdict=t["verdict"],
         reason=t["reason"].strip(), sources=tuple(t["sources"]), derived=t.get("derived", False),
+        faq=t.get("faq"),
     )
 
 
@@ -584,6 +588,9 @@ def _cross_check(c: _Collector, sources: Mapping[str, Source], faq: Mapping[str,
     for dim in dimensions.values():
         if dim.faq not in faq:
             c.problem("dimensions.yaml", dim.id, "faq", f"unknown FAQ id '{dim.faq}'")
+    for task in tasks.values():
+        if task.faq is not None and task.faq not in faq:
+            c.problem("tasks.yaml", task.id, "faq", f"unknown FAQ id '{task.faq}'")
     _unique_phrasings(c, _phrasing_owners(faq, tasks, smalltalk, out_of_scope))
 
 

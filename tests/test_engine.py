@@ -185,5 +185,25 @@ def test_a_question_about_bpo_as_a_whole_is_no_task_verdict(engine: Engine) -> N
     assert (reply.kind, reply.entry) == ("answer", "call_center")
 
 
+@pytest.mark.parametrize(("text", "entry", "verdict"), [
+    ("can a kpo do r&d for us", "rnd", "KPO"),
+    ("is it possible to outsource research and development to a kpo", "rnd", "KPO"),
+    ("is a call centre bpo?", "call_center", "BPO"),
+])
+def test_a_one_kind_question_about_a_task_with_its_own_entry_gets_that_entry_and_verdict(
+        engine: Engine, text: str, entry: str, verdict: str) -> None:
+    reply = engine.reply(text)
+    assert (reply.kind, reply.entry, reply.verdict) == ("answer", entry, verdict)
+    task = next(t for t in engine.kb.tasks.values() if t.faq == entry and t.verdict == verdict)
+    assert reply.text.startswith(f"<b>{task.name}: {verdict}</b>.")
+
+
+@pytest.mark.parametrize("text", ["r&d: bpo or kpo?", "we want to outsource R&D, which type is it?",
+                                  "is a call centre kpo or bpo"])
+def test_naming_both_kinds_or_neither_asks_for_the_verdict(engine: Engine, text: str) -> None:
+    reply = engine.reply(text)
+    assert reply.kind == "classification" and reply.verdict is not None
+
+
 def test_a_typo_is_fixed_towards_the_word_as_phrasings_write_it(engine: Engine) -> None:
     assert "exampl" in engine.normalizer.query("exampels of bpo work").content

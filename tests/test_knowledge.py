@@ -72,6 +72,8 @@ BREAKAGES = [
      r"entry 'Bad-Id', field 'id': must match"),
     ("tasks.yaml", lambda d: _first(d, "tasks").update(verdict="ITO"),
      r"knowledge/tasks.yaml, entry '\w+', field 'verdict': must be BPO or KPO, not 'ITO'"),
+    ("tasks.yaml", lambda d: _first(d, "tasks").update(faq="nowhere"),
+     r"knowledge/tasks.yaml, entry '\w+', field 'faq': unknown FAQ id 'nowhere'"),
     ("dimensions.yaml", lambda d: _first(d, "dimensions").update(faq="nowhere"),
      r"knowledge/dimensions.yaml, entry '\w+', field 'faq': unknown FAQ id 'nowhere'"),
     ("cues.yaml", lambda d: d["cues"].update(research="a lot"),

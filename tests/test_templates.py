@@ -27,6 +27,9 @@ def test_every_answer_and_verdict_renders_valid_html(engine: Engine) -> None:
     for task in engine.kb.tasks.values():
         plain = _valid(engine.press(f"t:{task.id}").text)
         assert task.verdict in plain and task.name in plain
+        if task.faq is not None:  # the task's own FAQ entry, opened by its verdict
+            plain = _valid(engine.answer(engine.kb.faq[task.faq], 90.0, task).text)
+            assert plain.startswith(f"{task.name}: {task.verdict}.")
 
 
 def test_fixed_screens_render_valid_html(engine: Engine) -> None:
