@@ -2,10 +2,10 @@
 
 The set was written without sight of the FAQ phrasings and is never used for
 tuning; the development sets (dev*.yaml, content) and the calibration set
-(thresholds) are. Off-topic rejection, task verdicts and on-topic answers
-correct meet the target bar (90%). Wrong answers do not yet: the target is at
-most 3%, and the engine measures 3.9% (4 of 103; README, "Accuracy"); the test
-holds that measured level so it cannot silently regress.
+(thresholds) are, and the check sets only validate changes. The bars: at least
+90% of on-topic questions answered correctly and at most 3% wrongly, at least
+90% of off-topic questions not answered confidently, at least 90% of verdicts
+right (measured figures in README, "Accuracy").
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ def test_on_topic_questions_are_answered_correctly(held_out: Report) -> None:
     assert held_out.share(held_out.correct, held_out.on_topic) >= 0.90, "\n".join(held_out.lines())
 
 
-def test_on_topic_questions_hold_the_measured_wrong_share(held_out: Report) -> None:
-    assert held_out.share(held_out.wrong, held_out.on_topic) <= 0.04, "\n".join(held_out.lines())
+def test_on_topic_questions_are_rarely_answered_wrongly(held_out: Report) -> None:
+    assert held_out.share(held_out.wrong, held_out.on_topic) <= 0.03, "\n".join(held_out.lines())
 
 
 def test_off_topic_questions_are_not_answered_confidently(held_out: Report) -> None:
