@@ -10,7 +10,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
-from typing import TypeGuard
 
 from rapidfuzz import fuzz, process
 
@@ -138,8 +137,9 @@ class Engine:
         hits = self.search(query)
         confident = self._confident(hits)
         found = self.classifier.named_task(query) if task_question or confident is None else None
-        if found is not None and task_question and self._own_entry_answers(query, found[0], confident):
-            return self.answer(self.kb.faq[found[0].faq], confident.score, found[0])
+        own = self._own_entry(query, found[0], confident) if found and task_question else None
+        if own is not None:
+            return own
         if found is not None and self._asks_verdict(query, found[0], task_question, confident):
             return self._classification(text, Verdict.listed(*found))
         off_topic = bool(hits) and hits[0].kind == "oos" and hits[0].score >= SUGGEST_AT
@@ -153,8 +153,8 @@ class Engine:
 
         Asked as a task question ("is payroll BPO or KPO?"), it does, unless it says
         much more and an FAQ entry fits it closely ("why is a call centre the
-        classic BPO example?"). Otherwise it does only when it says little beyond the task ("payroll
-        processing?") and no FAQ entry answers it.
+        classic BPO example?"). Otherwise it does only when it says little beyond
+        the task ("payroll processing?") and no FAQ entry answers it.
         """
         others = len(self.classifier.other_words(query, task))
         if not task_question:
@@ -163,16 +163,18 @@ class Engine:
             return True
         return others < OTHER_WORDS
 
-    def _own_entry_answers(self, query: Query, task: Task, confident: Hit | None
-                           ) -> TypeGuard[Hit]:
-        """Whether the FAQ entry about a task answers a task question better than its verdict.
+    def _own_entry(self, query: Query, task: Task, confident: Hit | None) -> Reply | None:
+        """The task's own FAQ answer, when it fits a task question better than the verdict.
 
         "Can a KPO do R&D?" and "is a call centre BPO?" name one kind and ask what
-        the task's own entry is about; that entry fits them closely. "R&D: BPO or
-        KPO?" and "which type is R&D?" name both kinds or none: they get the verdict.
+        the task's own entry is about; that entry fits them closely, and its card
+        opens with the verdict. "R&D: BPO or KPO?" and "which type is R&D?" name
+        both kinds or none: they get the verdict card.
         """
-        return (confident is not None and confident.target == task.faq
-                and confident.score >= OVERRIDE_AT and len(self.classifier.kinds_named(query)) == 1)
+        if (confident is None or confident.target != task.faq or confident.score < OVERRIDE_AT
+                or len(self.classifier.kinds_named(query)) != 1):
+            return None
+        return self.answer(self.kb.faq[confident.target], confident.score, task)
 
     def search(self, query: Query, limit: int = 6) -> list[Hit]:
         """Ranked FAQ entries and out-of-scope topics for a normalised query."""
