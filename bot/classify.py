@@ -8,6 +8,7 @@ BPO, judgement and expertise to KPO), and the reply says how sure it is.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.knowledge import VERDICTS, KnowledgeBase, Task
@@ -16,6 +17,15 @@ from bot.normalize import Normalizer, Query
 
 TASK_MATCH = 88.0
 """token_set_ratio at which a question names a listed task (every alias word present)."""
+
+EITHER_GAP = 4
+"""Most words between "BPO" and "KPO" (with "or" among them) for the two to be alternatives."""
+NEIGHBOUR_FLOOR = 40.0
+"""Cosine (x 100) above which a listed task counts as a neighbour of an unlisted one."""
+NEIGHBOURS = 3
+"""How many of the nearest listed tasks vote on an unlisted task's verdict."""
+NEIGHBOUR_WEIGHT = 6.0
+"""A neighbour's vote at cosine 100, in cue-word units (a cue word weighs 1 to 2.5)."""
 
 _TASK_WEIGHTS = Weights(lexical=0.0, profile=0.0, missing_keyterm=0, extra_keyterm=0, candidates=40)
 
@@ -31,6 +41,8 @@ class Verdict:
     score: float
     kpo_cues: tuple[str, ...] = ()
     bpo_cues: tuple[str, ...] = ()
+    like: tuple[Task, ...] = ()
+    """The listed tasks nearest in meaning to an unlisted one, nearest first."""
 
     @classmethod
     def listed(cls, task: Task, score: float) -> Verdict:
@@ -56,7 +68,8 @@ class Classifier:
         self._tag_words = self._kinds | {self._or}
         self._task_words = {t.id: frozenset(w for a in (t.name, *t.aliases) for w in normalizer.tokens(a))
                             for t in kb.tasks.values()}
-        self._cues = {tuple(normalizer.tokens(w)): weight for w, weight in kb.cues.weights.items()}
+        self._cues = {tuple(normalizer.tokens(w)): (w, weight) for w, weight in kb.cues.weights.items()}
+        """Normalised cue words -> the words as cues.yaml writes them (shown to users), and weight."""
         docs = build_documents(normalizer, "task",
                                ((t.id, (t.name, *t.aliases)) for t in kb.tasks.values()))
         self._tasks = Index(docs, TASK_SCORER, _TASK_WEIGHTS)
@@ -67,12 +80,23 @@ class Classifier:
         A question naming both kinds without "or" between them asks about both
         ("is MS Office enough for BPO, and for KPO?"), not which one a task is.
         """
-        if self.kinds_named(query) == self._kinds and self._or not in query.tokens:
-            return False
+        if self.kinds_named(query) == self._kinds:
+            return self._either(query.tokens)
         text = f" {query.text} "
         topic = frozenset(query.content) | self._references
         return (any(_names_task(marker, text, topic) for marker in self._markers)
                 or self._kind_tag(query.raw))
+
+    def _either(self, tokens: tuple[str, ...]) -> bool:
+        """Whether BPO and KPO stand as alternatives: side by side ("invoice processing bpo kpo?")
+        or with "or" between them a few words apart ("a bpo firm or a kpo firm")."""
+        at = [i for i, t in enumerate(tokens) if t in self._kinds]
+        for first, second in zip(at, at[1:]):
+            between = tokens[first + 1:second]
+            if tokens[first] != tokens[second] and (
+                    not between or (self._or in between and len(between) <= EITHER_GAP)):
+                return True
+        return False
 
     def kinds_named(self, query: Query) -> frozenset[str]:
         """Which of "BPO" and "KPO" the question says (both: "is payroll BPO or KPO?")."""
@@ -127,21 +151,33 @@ class Classifier:
             return Verdict.listed(*found)
         return self.judge_by_cues(query)
 
-    def judge_by_cues(self, query: Query) -> Verdict:
-        """Weigh the cue words in the question; too little evidence gives no verdict."""
+    def judge_by_cues(self, query: Query, neighbours: Sequence[Hit] = ()) -> Verdict:
+        """Weigh the cue words in the question and its nearest listed tasks (semantic hits).
+
+        Each neighbour votes for its task's verdict with the weight its cosine earns
+        above `NEIGHBOUR_FLOOR`, so a description close to several KPO tasks leans
+        KPO even without a cue word. Too little evidence gives no verdict.
+        """
         kpo: list[str] = []
         bpo: list[str] = []
         total = 0.0
-        for words, weight in self._cues.items():
+        for words, (shown, weight) in self._cues.items():
             if _contains(query.tokens, words):
                 total += weight
-                (kpo if weight > 0 else bpo).append(" ".join(words))
+                (kpo if weight > 0 else bpo).append(shown)
+        near = [h for h in neighbours if h.kind == "task" and h.score >= NEIGHBOUR_FLOOR][:NEIGHBOURS]
+        for hit in near:
+            sign = 1.0 if self.kb.tasks[hit.target].verdict == "KPO" else -1.0
+            total += sign * NEIGHBOUR_WEIGHT * (hit.score - NEIGHBOUR_FLOOR) / (100 - NEIGHBOUR_FLOOR)
+        like = tuple(self.kb.tasks[h.target] for h in near)
         floor = self.kb.cues.min_weight
         if abs(total) < floor:
-            return Verdict(None, None, "none", abs(total), tuple(kpo), tuple(bpo))
-        confidence = "medium" if abs(total) >= 2 * floor and not (kpo and bpo) else "low"
+            return Verdict(None, None, "none", abs(total), tuple(kpo), tuple(bpo), like)
         verdict = "KPO" if total > 0 else "BPO"
-        return Verdict(verdict, None, confidence, abs(total), tuple(kpo), tuple(bpo))
+        agreeing = [t for t in like if t.verdict == verdict]
+        mixed = (kpo and bpo) or len(agreeing) < len(like)
+        confidence = "medium" if abs(total) >= 2 * floor and not mixed else "low"
+        return Verdict(verdict, None, confidence, abs(total), tuple(kpo), tuple(bpo), like)
 
 
 _TAG_SPLIT = re.compile(r"\s[-\u2013\u2014]\s|[,:;]\s*")

@@ -86,6 +86,8 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(handler=_kb_check)
     ev = kb_sub.add_parser("eval", help="accuracy on a labelled question set")
     ev.add_argument("file", type=Path, help="a question set, e.g. tests/data/eval.yaml")
+    ev.add_argument("--totals", action="store_true",
+                    help="print the figures only, not the misses (for validation sets)")
     ev.set_defaults(handler=_kb_eval)
     kb.set_defaults(handler=lambda _args: kb.print_help() or EXIT_USAGE)
     return parser
@@ -219,15 +221,20 @@ def _kb_check(args: argparse.Namespace) -> int:
 
 
 def _kb_eval(args: argparse.Namespace) -> int:
-    from bot.evaluate import EvalSetError, evaluate, load_items
+    from bot.evaluate import EvalSetError, by_voice, load_items, voice_table
 
     try:
         items = load_items(args.file)
     except EvalSetError as exc:
         print(f"kpo-bot: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    report = evaluate(build_engine(), items)
-    print("\n".join(report.lines()))
+    reports = by_voice(build_engine(), items)
+    lines = reports["all"].lines()
+    if args.totals:
+        lines = [line for line in lines if not line.startswith(("misses", "  - "))]
+    print("\n".join(lines))
+    if set(reports) != {"all", "unmarked"}:
+        print("\n" + "\n".join(voice_table(reports)))
     return 0
 
 

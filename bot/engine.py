@@ -15,13 +15,17 @@ from rapidfuzz import fuzz, process
 
 from bot import callbacks
 from bot.cards import CardPage, Cards
-from bot.classify import Classifier, Verdict
+from bot.classify import NEIGHBOURS, Classifier, Verdict
+from bot.decision import Outcome, Thresholds, decide
 from bot.dialog import DialogFlow, DialogState
+from bot.encoder import Encoder, default_encoder
+from bot.focus import asked_part
 from bot.knowledge import FaqEntry, KnowledgeBase, Task, load
 from bot.matching import QUESTION_SCORER, Hit, Index, Weights, build_documents
 from bot.normalize import Normalizer, Query, stem
 from bot.render import Renderer
 from bot.reply import Button, Reply
+from bot.semantic import Phrasing, SemanticIndex, build_index, default_cache_dir
 
 ANSWER_AT = 55.0
 """Best score at which the bot answers without asking (chosen on tests/data/calibration.yaml)."""
@@ -45,8 +49,11 @@ class Engine:
     """Answers questions and button presses from one knowledge base and one set of templates."""
 
     def __init__(self, kb: KnowledgeBase, renderer: Renderer | None = None,
-                 weights: Weights | None = None, dialog_timeout: float = DIALOG_TIMEOUT) -> None:
+                 weights: Weights | None = None, dialog_timeout: float = DIALOG_TIMEOUT,
+                 encoder: Encoder | None = None, semantic: bool = True,
+                 cache_dir: Path | None = None, thresholds: Thresholds | None = None) -> None:
         self.kb = kb
+        self.thresholds = thresholds or Thresholds()
         self.renderer = renderer or Renderer()
         self.normalizer = Normalizer(kb.lexicon)
         self.normalizer.learn(_vocabulary(kb))
@@ -62,6 +69,21 @@ class Engine:
         """An answer card's text and buttons are the same for every asker: made once per entry."""
         self._button_rows = lru_cache(maxsize=1024)(self._make_entry_buttons)
         self._menu_buttons = lru_cache(maxsize=64)(self._make_menu_buttons)
+        self.encoder: Encoder | None = None
+        self.semantic: SemanticIndex | None = None
+        if semantic:
+            self.encoder = encoder or default_encoder()
+            self.semantic = build_index(self._semantic_phrasings(), self.encoder,
+                                        cache_dir or default_cache_dir())
+
+    def _semantic_phrasings(self) -> list[Phrasing]:
+        """Every text that stands for an FAQ entry, an off-topic subject or a task."""
+        kb = self.kb
+        out = [Phrasing("faq", e.id, t) for e in kb.faq.values()
+               for t in (e.question, *e.phrasings, *self._dimension_names(e.id))]
+        out += [Phrasing("oos", o.id, t) for o in kb.out_of_scope.values() for t in o.phrasings]
+        out += [Phrasing("task", t.id, a) for t in kb.tasks.values() for a in (t.name, *t.aliases)]
+        return out
 
     def _question_documents(self) -> list:
         kb = self.kb
@@ -133,19 +155,66 @@ class Engine:
         smalltalk = self._smalltalk_id(query)
         if smalltalk is not None:
             return self._smalltalk_reply(smalltalk)
+        part = asked_part(text)
+        if part is None:
+            return self._understand(text, query)
+        return self._long(text, query, part)
+
+    def _long(self, text: str, query: Query, part: str) -> Reply:
+        """A long message: its asked part answered alone, unless only the whole is understood.
+
+        "...so should that go to a BPO or KPO?" refers back to the context for its
+        task: the part alone gives no verdict, the whole message does.
+        """
+        whole = self._understand(text, query)
+        if whole.kind == "answer" or (whole.kind == "classification" and whole.verdict is not None):
+            return whole
+        focused = self._understand(text, self.normalizer.query(part))
+        return whole if focused.kind == "fallback" else focused
+
+    def _understand(self, text: str, query: Query) -> Reply:
+        """The lexical reply when it is sure; otherwise what the semantic evidence decides."""
+        lexical, hits, task_question = self._lexical(text, query)
+        if self.semantic is None or self.encoder is None or _sure(lexical):
+            return lexical
+        if hits and hits[0].kind == "oos" and hits[0].score >= ANSWER_AT:
+            return lexical  # declined with a named subject: the semantic evidence cannot do better
+        vector = self.encoder.encode([query.english])[0]
+        semantic = self.semantic.search(vector, 6)
+        decision = decide(semantic, hits, task_question, self.thresholds)
+        if decision.outcome is Outcome.DECLINE and decision.target is not None:
+            return self._decline(text, decision.target)
+        if decision.outcome is Outcome.TASK and decision.target is not None:
+            task = self.kb.tasks[decision.target]
+            return self._classification(text, Verdict.listed(task, decision.score))
+        if task_question:
+            neighbours = self.semantic.search(vector, NEIGHBOURS, kind="task")
+            verdict = self.classifier.judge_by_cues(query, neighbours)
+            if verdict.verdict is not None or decision.outcome is not Outcome.ANSWER:
+                return self._classification(text, verdict, hits)
+        if decision.outcome is Outcome.ANSWER and decision.target is not None:
+            return self.answer(self.kb.faq[decision.target], decision.score)
+        if lexical.kind in ("suggestions", "fallback") and decision.outcome is Outcome.SUGGEST:
+            entries = [self.kb.faq[i] for i in decision.suggestions]
+            return self._suggestions_of(text, entries, decision.score)
+        return lexical
+
+    def _lexical(self, text: str, query: Query) -> tuple[Reply, list[Hit], bool]:
+        """The lexical matcher's reply, its ranking, and whether the text asks a task's kind."""
         task_question = self.classifier.is_task_question(query)
         hits = self.search(query)
         confident = self._confident(hits)
         found = self.classifier.named_task(query) if task_question or confident is None else None
         own = self._own_entry(query, found[0], confident) if found and task_question else None
         if own is not None:
-            return own
+            return own, hits, task_question
         if found is not None and self._asks_verdict(query, found[0], task_question, confident):
-            return self._classification(text, Verdict.listed(*found))
+            return self._classification(text, Verdict.listed(*found)), hits, task_question
         off_topic = bool(hits) and hits[0].kind == "oos" and hits[0].score >= SUGGEST_AT
         if task_question and found is None and confident is None and not off_topic:
-            return self._classification(text, self.classifier.judge_by_cues(query), hits)
-        return self._decide(text, hits, confident)
+            verdict = self.classifier.judge_by_cues(query)
+            return self._classification(text, verdict, hits), hits, task_question
+        return self._decide(text, hits, confident), hits, task_question
 
     def _asks_verdict(self, query: Query, task: Task, task_question: bool, confident: Hit | None
                       ) -> bool:
@@ -194,7 +263,7 @@ class Engine:
         if top is not None and top.kind == "oos" and top.score >= SUGGEST_AT:
             if top.score < ANSWER_AT:  # off topic, but not clearly which topic: do not guess one
                 return self._fallback(text, "unknown")
-            return self._fallback(text, "topic", topic=self.kb.out_of_scope[top.target].topic)
+            return self._decline(text, top.target)
         if confident is not None:
             return self.answer(self.kb.faq[confident.target], confident.score)
         suggestions = [h for h in faq_hits if h.score >= SUGGEST_AT][:MAX_BUTTONS]
@@ -251,10 +320,21 @@ class Engine:
                      score=verdict.score if task else None, verdict=verdict.verdict)
 
     def _suggestions(self, text: str, hits: Sequence[Hit]) -> Reply:
-        entries = [self.kb.faq[h.target] for h in hits]
+        return self._suggestions_of(text, [self.kb.faq[h.target] for h in hits], hits[0].score)
+
+    def _suggestions_of(self, text: str, entries: Sequence[FaqEntry], score: float) -> Reply:
         rendered = self.renderer.render("suggestions", question=text, entries=entries)
         buttons = tuple((Button(e.short, callbacks.encode("s", e.id)),) for e in entries)
-        return Reply("suggestions", rendered, buttons, score=hits[0].score)
+        return Reply("suggestions", rendered, buttons, score=score)
+
+    def _decline(self, text: str, topic_id: str) -> Reply:
+        """An off-topic subject named, with what the sources do say nearby, if anything."""
+        topic = self.kb.out_of_scope[topic_id]
+        instead = [self.kb.faq[i] for i in topic.instead]
+        if not instead:
+            return self._fallback(text, "topic", topic=topic.topic)
+        rendered = self.renderer.render("decline", topic=topic.topic, instead=instead)
+        return Reply("fallback", rendered, self._entry_buttons("a", topic.instead))
 
     def _fallback(self, text: str, reason: str, topic: str | None = None) -> Reply:
         rendered = self.renderer.render("fallback", question=text, reason=reason, topic=topic,
@@ -350,6 +430,11 @@ class Engine:
 
     def _sources(self, ids: Iterable[str]) -> list:
         return [self.kb.sources[i] for i in ids]
+
+
+def _sure(reply: Reply) -> bool:
+    """Whether a reply answers an FAQ entry or gives a listed task's verdict outright."""
+    return reply.kind == "answer" or (reply.kind == "classification" and reply.entry is not None)
 
 
 def _vocabulary(kb: KnowledgeBase) -> Iterable[str]:

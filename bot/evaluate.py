@@ -2,7 +2,9 @@
 
 Format: a mapping with `questions`, a list of items, each with `q` and exactly one of
 `entry` (an FAQ id, or a list of acceptable ids), `verdict` (BPO or KPO, with
-`task: listed|unlisted`), or `off_topic: true` (with `near: true` when close to the topic).
+`task: listed|unlisted`), or `off_topic: true` (with `near: true` when close to the topic);
+newer sets also say how the question is written, `voice: clean|typos|long|hinglish|indirect`,
+and the report then gives every figure per voice too.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class Item:
     entries: tuple[str, ...] = ()
     verdict: str | None = None
     off_topic: bool = False
+    voice: str | None = None
 
     @property
     def expected(self) -> str:
@@ -74,6 +77,10 @@ class Report:
         return out
 
 
+VOICES = ("clean", "typos", "long", "hinglish", "indirect")
+"""How a question is written: well-formed, sloppy, after context, romanised Hindi, by implication."""
+
+
 class EvalSetError(ValueError):
     """The question set file is malformed."""
 
@@ -97,7 +104,10 @@ def _item(path: Path, n: int, raw: Any) -> Item:
         raise EvalSetError(f"{path}: question #{n} needs exactly one of entry, verdict, off_topic")
     entry = raw.get("entry")
     entries = tuple(entry) if isinstance(entry, list) else ((entry,) if entry else ())
-    return Item(raw["q"], entries, raw.get("verdict"), bool(raw.get("off_topic")))
+    voice = raw.get("voice")
+    if voice is not None and voice not in VOICES:
+        raise EvalSetError(f"{path}: question #{n} has an unknown voice {voice!r}")
+    return Item(raw["q"], entries, raw.get("verdict"), bool(raw.get("off_topic")), voice)
 
 
 def evaluate(engine: Engine, items: Iterable[Item]) -> Report:
@@ -108,6 +118,31 @@ def evaluate(engine: Engine, items: Iterable[Item]) -> Report:
         if not _score(report, item, reply):
             report.misses.append((item, reply))
     return report
+
+
+def by_voice(engine: Engine, items: Iterable[Item]) -> dict[str, Report]:
+    """One report per voice (questions without one count as "unmarked"), and "all"."""
+    groups: dict[str, list[Item]] = {}
+    for item in items:
+        groups.setdefault(item.voice or "unmarked", []).append(item)
+        groups.setdefault("all", []).append(item)
+    return {voice: evaluate(engine, group) for voice, group in groups.items()}
+
+
+def voice_table(reports: dict[str, Report]) -> list[str]:
+    """A Markdown table of the figures per voice."""
+    def cell(part: int, whole: int) -> str:
+        return f"{100 * part / whole:.0f}% ({part}/{whole})" if whole else "–"
+
+    lines = ["| voice | correct | wrong | deferred | off-topic not answered | verdicts right |",
+             "|---|---|---|---|---|---|"]
+    order = [v for v in (*VOICES, "unmarked") if v in reports] + ["all"]
+    for voice in order:
+        r = reports[voice]
+        lines.append(f"| {voice} | {cell(r.correct, r.on_topic)} | {cell(r.wrong, r.on_topic)} | "
+                     f"{cell(r.deferred, r.on_topic)} | {cell(r.rejected, r.off_topic)} | "
+                     f"{cell(r.verdicts_right, r.tasks)} |")
+    return lines
 
 
 def _score(report: Report, item: Item, reply: Reply) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +96,8 @@ class OutOfScope:
     id: str
     topic: str
     phrasings: tuple[str, ...]
+    instead: tuple[str, ...] = ()
+    """FAQ ids on what the sources do say nearby (pay, skills), offered with the decline."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,13 @@ class Lexicon:
     stopwords: frozenset[str]
     protected: frozenset[str]
     foreign_words: frozenset[str]
+    hinglish: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """English words or phrases -> the romanised Hindi that means them ("what is": "kya hai")."""
+    hinglish_markers: frozenset[str] = frozenset()
+    """Words that show a message is romanised Hindi; only then is `hinglish` applied."""
+    kind_words: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """"bpo"/"kpo" -> words that name that kind before one of `kind_nouns` ("the expert firm")."""
+    kind_nouns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -302,7 +311,8 @@ TASK_SPEC: Spec = {
     "faq": (_text, False),
 }
 SMALLTALK_SPEC: Spec = {"id": (_text, True), "phrasings": (_texts, True), "reply": (_text, True)}
-OUT_OF_SCOPE_SPEC: Spec = {"id": (_text, True), "topic": (_text, True), "phrasings": (_texts, True)}
+OUT_OF_SCOPE_SPEC: Spec = {"id": (_text, True), "topic": (_text, True), "phrasings": (_texts, True),
+                           "instead": (_ids, False)}
 
 
 class _Collector:
@@ -406,7 +416,8 @@ def load(folder: Path | str | None = None) -> KnowledgeBase:
     tasks = {t["id"]: _task(t) for t in c.entries("tasks.yaml", "tasks", TASK_SPEC)}
     smalltalk = {s["id"]: SmallTalk(s["id"], _tuple(s["phrasings"]), s["reply"].strip())
                  for s in c.entries("smalltalk.yaml", "smalltalk", SMALLTALK_SPEC)}
-    out_of_scope = {o["id"]: OutOfScope(o["id"], o["topic"].strip(), _tuple(o["phrasings"]))
+    out_of_scope = {o["id"]: OutOfScope(o["id"], o["topic"].strip(), _tuple(o["phrasings"]),
+                                        tuple(o.get("instead", ())))
                     for o in c.entries("out_of_scope.yaml", "out_of_scope", OUT_OF_SCOPE_SPEC)}
     lexicon = _lexicon(c)
     cues = _cues(c)
@@ -459,13 +470,43 @@ def _word_list(c: _Collector, data: dict[str, Any], file: str, key: str) -> froz
 def _lexicon(c: _Collector) -> Lexicon:
     file = "synonyms.yaml"
     data = c.read(file, "synonyms") or {}
-    for key in sorted(set(data) - {"synonyms", "stopwords", "protected", "foreign_words"}):
+    known = {"synonyms", "stopwords", "protected", "foreign_words", "hinglish", "hinglish_markers",
+             "kind_paraphrases"}
+    for key in sorted(set(data) - known):
         c.problem(file, None, key, "unknown top-level key")
-    synonyms: dict[str, tuple[str, ...]] = {}
+    return Lexicon(
+        synonyms=_phrase_map(c, file, data, "synonyms"),
+        stopwords=_word_list(c, data, file, "stopwords"),
+        protected=_word_list(c, data, file, "protected"),
+        foreign_words=_word_list(c, data, file, "foreign_words"),
+        hinglish=_phrase_map(c, file, data, "hinglish"),
+        hinglish_markers=_word_list(c, data, file, "hinglish_markers"),
+        **_kind_paraphrases(c, file, data.get("kind_paraphrases", {})),
+    )
+
+
+def _kind_paraphrases(c: _Collector, file: str, raw: Any) -> dict[str, Any]:
+    """`kind_paraphrases`: words naming BPO or KPO indirectly, and the nouns they come before."""
+    if not isinstance(raw, dict) or set(raw) - {"bpo", "kpo", "nouns"}:
+        c.problem(file, None, "kind_paraphrases", "must map bpo, kpo and nouns to lists of words")
+        return {}
+    lists: dict[str, tuple[str, ...]] = {}
+    for key in ("bpo", "kpo", "nouns"):
+        message = _texts(raw.get(key, []))
+        if message:
+            c.problem(file, "kind_paraphrases", key, message)
+            return {}
+        lists[key] = tuple(str(v).strip().lower() for v in raw.get(key, []))
+    return {"kind_words": {"bpo": lists["bpo"], "kpo": lists["kpo"]}, "kind_nouns": lists["nouns"]}
+
+
+def _phrase_map(c: _Collector, file: str, data: dict[str, Any], key: str) -> dict[str, tuple[str, ...]]:
+    """A mapping of a canonical word to its variants, each variant owned by one word."""
+    mapping: dict[str, tuple[str, ...]] = {}
     owner: dict[str, str] = {}
-    raw = data.get("synonyms", {})
+    raw = data.get(key, {})
     if not isinstance(raw, dict):
-        c.problem(file, None, "synonyms", "must map a canonical word to a list of variants")
+        c.problem(file, None, key, "must map a canonical word to a list of variants")
         raw = {}
     for canonical, variants in raw.items():
         message = _texts(variants)
@@ -479,13 +520,8 @@ def _lexicon(c: _Collector) -> Lexicon:
             if variant in raw:
                 c.problem(file, str(canonical), "variants", f"'{variant}' is itself a canonical word")
             owner[variant] = str(canonical)
-        synonyms[str(canonical).lower()] = tuple(str(v).strip().lower() for v in variants)
-    return Lexicon(
-        synonyms=synonyms,
-        stopwords=_word_list(c, data, file, "stopwords"),
-        protected=_word_list(c, data, file, "protected"),
-        foreign_words=_word_list(c, data, file, "foreign_words"),
-    )
+        mapping[str(canonical).lower()] = tuple(str(v).strip().lower() for v in variants)
+    return mapping
 
 
 def _cues(c: _Collector) -> Cues:
@@ -591,6 +627,10 @@ def _cross_check(c: _Collector, sources: Mapping[str, Source], faq: Mapping[str,
     for task in tasks.values():
         if task.faq is not None and task.faq not in faq:
             c.problem("tasks.yaml", task.id, "faq", f"unknown FAQ id '{task.faq}'")
+    for topic in out_of_scope.values():
+        for ref in topic.instead:
+            if ref not in faq:
+                c.problem("out_of_scope.yaml", topic.id, "instead", f"unknown FAQ id '{ref}'")
     _unique_phrasings(c, _phrasing_owners(faq, tasks, smalltalk, out_of_scope))
 
 

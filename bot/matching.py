@@ -12,20 +12,22 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from rapidfuzz import fuzz, process
 
 from bot.normalize import Normalizer, Query
 
 Scorer = Callable[..., float]
+HitKind = Literal["faq", "oos", "task"]
+"""What a hit points at: an FAQ entry, an out-of-scope subject, or an example task."""
 
 
 @dataclass(frozen=True)
 class Document:
     """One phrasing of one target (an FAQ entry, a topic, a task), already normalised."""
 
-    kind: str
+    kind: HitKind
     target: str
     content: str
     keyterms: frozenset[str]
@@ -35,7 +37,7 @@ class Document:
 class Hit:
     """A target's best score for a query."""
 
-    kind: str
+    kind: HitKind
     target: str
     score: float
 
@@ -350,7 +352,7 @@ def _numpy_postings(postings: dict[str, tuple[int, ...]]) -> tuple[Any, dict[str
     return np, {t: np.array(ids, dtype=np.int32) for t, ids in postings.items()}
 
 
-def build_documents(normalizer: Normalizer, kind: str,
+def build_documents(normalizer: Normalizer, kind: HitKind,
                     targets: Iterable[tuple[str, Iterable[str]]]) -> list[Document]:
     """Normalised documents for (target id, phrasings) pairs of one kind."""
     docs: list[Document] = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -36,6 +36,10 @@ class Query:
     content: tuple[str, ...]
     unknown: tuple[str, ...]
     foreign: int
+    english: str = ""
+    """The text as the sentence encoder reads it: romanised Hindi put into English words."""
+    hinglish: bool = False
+    """Whether the text was read as romanised Hindi."""
 
     @property
     def text(self) -> str:
@@ -57,18 +61,13 @@ class Normalizer:
         self.keyterms = frozenset(stem(w) for w in lexicon.protected)
         """Protected words as they appear in normalised tokens."""
         self.foreign_words = lexicon.foreign_words
-        self._phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
-        for canonical, variants in lexicon.synonyms.items():
-            target = tuple(plain_words(canonical))
-            for variant in variants:
-                key = tuple(plain_words(variant))
-                if key and key != target:
-                    self._phrases[key] = target
-        self._longest = max((len(k) for k in self._phrases), default=1)
-        self._starts: dict[str, int] = {}
-        """First word of a variant -> the longest variant starting with it."""
-        for key in self._phrases:
-            self._starts[key[0]] = max(self._starts.get(key[0], 0), len(key))
+        self._synonyms = PhraseMap(lexicon.synonyms)
+        self._hinglish = PhraseMap(lexicon.hinglish)
+        self._hinglish_markers = lexicon.hinglish_markers
+        self._kinds = PhraseMap({f"{kind} {noun}": [f"{word} {noun}" for word in words]
+                                 for kind, words in lexicon.kind_words.items()
+                                 for noun in lexicon.kind_nouns})
+        """"the expert firm" -> "the kpo firm": BPO and KPO named by what they do."""
         self._by_initial: dict[str, tuple[str, ...]] = {}
         self._known: frozenset[str] = frozenset()
         self._known_stems: frozenset[str] = frozenset()
@@ -80,7 +79,7 @@ class Normalizer:
         for text in texts:  # the words as written too: "exampels" is nearer "examples" than "example"
             plain = plain_words(text)
             words.update(plain, self._apply_synonyms(plain))
-        words |= {t for key in self._phrases.values() for t in key}
+        words |= self._synonyms.targets()
         self._known = frozenset(words)
         self._known_stems = frozenset(stem(w) for w in words)
         by_initial: dict[str, list[str]] = {}
@@ -96,12 +95,20 @@ class Normalizer:
 
     def query(self, text: str) -> Query:
         """Normalise a user's text for matching."""
-        words = plain_words(text[:MAX_QUERY_CHARS])
+        text = text[:MAX_QUERY_CHARS]
+        words = plain_words(text)
+        hinglish = not self._hinglish_markers.isdisjoint(words)
+        if hinglish:
+            words = self._hinglish.apply(words)
+        rephrased = self._kinds.apply(words)
+        changed = hinglish or rephrased != words
+        words = rephrased
         foreign = sum(1 for w in words if w in self.foreign_words)
         surface = self._apply_synonyms([self._fix(w) for w in self._apply_synonyms(words)])
         content = tuple(stem(w) for w in surface if w not in self.stopwords and not w.isdigit())
         unknown = tuple(t for t in content if t not in self._known_stems)
-        return Query(text, tuple(stem(w) for w in surface), content, unknown, foreign)
+        english = " ".join(words) if changed else text
+        return Query(text, tuple(stem(w) for w in surface), content, unknown, foreign, english, hinglish)
 
     def content(self, text: str) -> str:
         """The topic tokens of a knowledge-base phrasing, joined."""
@@ -127,6 +134,31 @@ class Normalizer:
         return found[0]
 
     def _apply_synonyms(self, words: list[str]) -> list[str]:
+        return self._synonyms.apply(words)
+
+
+class PhraseMap:
+    """Replaces variant phrases by their canonical words, longest variant first."""
+
+    def __init__(self, mapping: Mapping[str, Iterable[str]]) -> None:
+        self._phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for canonical, variants in mapping.items():
+            target = tuple(plain_words(canonical))
+            for variant in variants:
+                key = tuple(plain_words(variant))
+                if key and key != target:
+                    self._phrases[key] = target
+        self._starts: dict[str, int] = {}
+        """First word of a variant -> the longest variant starting with it."""
+        for key in self._phrases:
+            self._starts[key[0]] = max(self._starts.get(key[0], 0), len(key))
+
+    def targets(self) -> set[str]:
+        """Every word the variants are replaced by."""
+        return {t for key in self._phrases.values() for t in key}
+
+    def apply(self, words: list[str]) -> list[str]:
+        """The words with every variant replaced."""
         out: list[str] = []
         starts, i = self._starts, 0
         while i < len(words):

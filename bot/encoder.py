@@ -1,0 +1,101 @@
+"""Sentence embeddings: text in, unit vector out, with onnxruntime and tokenizers.
+
+The model (all-MiniLM-L6-v2, int8, pooling in the graph) ships in bot/model/ and
+is built by scripts/build_encoder.py; nothing is downloaded. One
+InferenceSession serves the whole process: it is thread-safe, and loading it
+twice would double the memory. One intra-op thread was faster than two on
+2-core machines, where the event loop and PTB need the other core.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+MODEL_DIR = Path(__file__).resolve().parent / "model"
+MAX_TOKENS = 128
+"""Word pieces per text; longer texts are cut (long messages are split into sentences first)."""
+BATCH = 64
+"""Texts per onnxruntime call when building the phrasing cache."""
+
+Vectors = npt.NDArray[np.float32]
+
+
+class Encoder(Protocol):
+    """Anything that turns texts into unit vectors of one dimension."""
+
+    @property
+    def key(self) -> str:
+        """Identifies the model, for caches of its vectors."""
+        ...
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        """One unit vector per text, as rows."""
+        ...
+
+
+class OnnxEncoder:
+    """all-MiniLM-L6-v2 through onnxruntime: the encoder the bot runs."""
+
+    def __init__(self, folder: Path = MODEL_DIR, threads: int = 1) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        model = folder / "encoder.onnx"
+        self._session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._tokenizer.enable_truncation(MAX_TOKENS)
+        self._tokenizer.enable_padding()
+        self._lock = threading.Lock()
+        """tokenizers' padding and truncation settings live in the object: one batch at a time."""
+        self._key = _file_hash(model)
+
+    @property
+    def key(self) -> str:
+        return self._key
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths pad less
+        out = np.empty((len(texts), 384), dtype=np.float32)
+        for start in range(0, len(order), BATCH):
+            chunk = order[start:start + BATCH]
+            out[chunk] = self._run([texts[i] for i in chunk])
+        return out
+
+    def _run(self, texts: list[str]) -> Vectors:
+        with self._lock:
+            batch = self._tokenizer.encode_batch(texts)
+        feed = {
+            "input_ids": np.array([e.ids for e in batch], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in batch], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in batch], dtype=np.int64),
+        }
+        vectors: Vectors = self._session.run(None, feed)[0]
+        return vectors
+
+
+@cache
+def default_encoder() -> OnnxEncoder:
+    """The process's one shipped encoder (loaded on first use)."""
+    return OnnxEncoder()
+
+
+def _file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]

@@ -1,0 +1,116 @@
+"""Semantic search: the cosine of a question's vector to every phrasing's, best per target.
+
+Phrasing vectors are computed once per knowledge base and model and cached on
+disk under a key hashed from both, so start-up reads a file instead of running
+the encoder over a thousand phrasings; an edited knowledge base or a new model
+gets a new key, and the stale file is simply no longer read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bot.encoder import Encoder, Vectors
+from bot.matching import Hit, HitKind
+
+_LOG = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Phrasing:
+    """One text that stands for a target (an FAQ entry, an off-topic subject, a task)."""
+
+    kind: HitKind
+    target: str
+    text: str
+
+
+class SemanticIndex:
+    """Unit vectors of phrasings, grouped by target, searched by cosine."""
+
+    def __init__(self, phrasings: Sequence[Phrasing], vectors: Vectors) -> None:
+        order = sorted(range(len(phrasings)), key=lambda i: (phrasings[i].kind, phrasings[i].target))
+        self._vectors = np.ascontiguousarray(vectors[order]) if order else vectors
+        keys = [(phrasings[i].kind, phrasings[i].target) for i in order]
+        starts = [n for n, key in enumerate(keys) if n == 0 or key != keys[n - 1]]
+        self._starts = np.array(starts, dtype=np.intp)
+        self._targets = [keys[n] for n in starts]
+        self._kinds = np.array([kind for kind, _ in self._targets])
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+    def search(self, vector: Vectors, limit: int = 5, kind: HitKind | None = None) -> list[Hit]:
+        """Targets (of one kind, or all) by their best phrasing's cosine to the vector,
+        best first, as cosine x 100."""
+        if not len(self._vectors):
+            return []
+        best = np.maximum.reduceat(self._vectors @ vector, self._starts)
+        if kind is not None:
+            best = np.where(self._kinds == kind, best, -np.inf)
+        top = [i for i in np.argsort(-best, kind="stable")[:limit] if np.isfinite(best[i])]
+        return [Hit(*self._targets[i], round(float(best[i]) * 100, 1)) for i in top]
+
+
+def build_index(phrasings: Sequence[Phrasing], encoder: Encoder, cache_dir: Path | None
+                ) -> SemanticIndex:
+    """The index, its vectors read from the cache or computed and stored there."""
+    texts = [p.text for p in phrasings]
+    key = cache_key(encoder.key, texts)
+    path = cache_dir / f"phrasings-{key}.npy" if cache_dir else None
+    vectors = _read(path, len(texts))
+    if vectors is None:
+        vectors = encoder.encode(texts)
+        if path is not None:
+            _write(path, vectors)
+    return SemanticIndex(phrasings, vectors)
+
+
+def cache_key(model: str, texts: Sequence[str]) -> str:
+    """A short hash of the model and every phrasing text, in order."""
+    digest = hashlib.sha256(model.encode())
+    for text in texts:
+        digest.update(b"\0" + text.encode())
+    return digest.hexdigest()[:20]
+
+
+def default_cache_dir() -> Path:
+    """$KPO_BOT_CACHE_DIR, else the XDG cache folder (~/.cache/kpo-bot)."""
+    configured = os.environ.get("KPO_BOT_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "kpo-bot"
+
+
+def _read(path: Path | None, rows: int) -> Vectors | None:
+    if path is None or not path.is_file():
+        return None
+    try:
+        vectors = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        _LOG.warning("phrasing vector cache %s is unreadable (%s): computing it again", path, exc)
+        return None
+    if vectors.shape[0] != rows or vectors.dtype != np.float32:
+        return None
+    result: Vectors = vectors
+    return result
+
+
+def _write(path: Path, vectors: Vectors) -> None:
+    """Write atomically (a temporary file renamed), so a crash never leaves half a cache."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as f:
+            np.save(f, vectors, allow_pickle=False)
+        os.replace(f.name, path)
+    except OSError as exc:  # a read-only or full disk: the bot still works, it starts slower
+        _LOG.warning("cannot write the phrasing vector cache %s: %s", path, exc)
