@@ -16,7 +16,7 @@ from rapidfuzz import fuzz, process
 from bot import callbacks
 from bot.cards import CardPage, Cards
 from bot.classify import NEIGHBOURS, Classifier, Verdict
-from bot.decision import Outcome, Thresholds, decide
+from bot.decision import Combiner, Evidence, shipped
 from bot.dialog import DialogFlow, DialogState
 from bot.encoder import Encoder, default_encoder
 from bot.focus import asked_part
@@ -51,9 +51,9 @@ class Engine:
     def __init__(self, kb: KnowledgeBase, renderer: Renderer | None = None,
                  weights: Weights | None = None, dialog_timeout: float = DIALOG_TIMEOUT,
                  encoder: Encoder | None = None, semantic: bool = True,
-                 cache_dir: Path | None = None, thresholds: Thresholds | None = None) -> None:
+                 cache_dir: Path | None = None, combiner: Combiner | None = None) -> None:
         self.kb = kb
-        self.thresholds = thresholds or Thresholds()
+        self.combiner = combiner or shipped()
         self.renderer = renderer or Renderer()
         self.normalizer = Normalizer(kb.lexicon)
         self.normalizer.learn(_vocabulary(kb))
@@ -167,36 +167,44 @@ class Engine:
         task: the part alone gives no verdict, the whole message does.
         """
         whole = self._understand(text, query)
-        if whole.kind == "answer" or (whole.kind == "classification" and whole.verdict is not None):
+        if _sure(whole):
             return whole
         focused = self._understand(text, self.normalizer.query(part))
         return whole if focused.kind == "fallback" else focused
 
     def _understand(self, text: str, query: Query) -> Reply:
-        """The lexical reply when it is sure; otherwise what the semantic evidence decides."""
+        """The reply the lexical and semantic evidence decide together."""
         lexical, hits, task_question = self._lexical(text, query)
-        if self.semantic is None or self.encoder is None or _sure(lexical):
+        if self.semantic is None or self.encoder is None or _listed_verdict(lexical):
             return lexical
         if hits and hits[0].kind == "oos" and hits[0].score >= ANSWER_AT:
             return lexical  # declined with a named subject: the semantic evidence cannot do better
         vector = self.encoder.encode([query.english])[0]
-        semantic = self.semantic.search(vector, 6)
-        decision = decide(semantic, hits, task_question, self.thresholds)
-        if decision.outcome is Outcome.DECLINE and decision.target is not None:
-            return self._decline(text, decision.target)
-        if decision.outcome is Outcome.TASK and decision.target is not None:
-            task = self.kb.tasks[decision.target]
-            return self._classification(text, Verdict.listed(task, decision.score))
-        if task_question:
-            neighbours = self.semantic.search(vector, NEIGHBOURS, kind="task")
+        evidence = Evidence(hits, self.semantic.search(vector, None), task_question)
+        limits = self.combiner.thresholds
+        ranked = self.combiner.rank(evidence)
+        best, chance = ranked[0] if ranked else (None, 0.0)
+        oos, task = evidence.best("oos"), evidence.best("task")
+        if chance < limits.answer and oos is not None and oos.score >= limits.decline \
+                and evidence.semantic[0] is oos:
+            return self._decline(text, oos.target)
+        if task_question and task is not None and task.score >= limits.task:
+            return self._classification(text, Verdict.listed(self.kb.tasks[task.target], task.score))
+        if task_question and lexical.kind != "answer":
+            neighbours = [h for h in evidence.semantic if h.kind == "task"][:NEIGHBOURS]
             verdict = self.classifier.judge_by_cues(query, neighbours)
-            if verdict.verdict is not None or decision.outcome is not Outcome.ANSWER:
+            if verdict.verdict is not None or chance < limits.answer:
                 return self._classification(text, verdict, hits)
-        if decision.outcome is Outcome.ANSWER and decision.target is not None:
-            return self.answer(self.kb.faq[decision.target], decision.score)
-        if lexical.kind in ("suggestions", "fallback") and decision.outcome is Outcome.SUGGEST:
-            entries = [self.kb.faq[i] for i in decision.suggestions]
-            return self._suggestions_of(text, entries, decision.score)
+        if best is not None and chance >= limits.answer:
+            return self.answer(self.kb.faq[best], round(chance * 100, 1))
+        close = [e for e, _ in ranked] if chance >= limits.suggest else []
+        if not close and lexical.kind == "answer" and lexical.entry is not None:
+            close = [lexical.entry]  # the lexical match alone is too unsure to answer: offer it
+        if close:
+            entries = [self.kb.faq[e] for e in close[:MAX_BUTTONS]]
+            return self._suggestions_of(text, entries, round(chance * 100, 1))
+        if lexical.kind == "suggestions":
+            return self._fallback(text, "unknown")
         return lexical
 
     def _lexical(self, text: str, query: Query) -> tuple[Reply, list[Hit], bool]:
@@ -331,6 +339,8 @@ class Engine:
         """An off-topic subject named, with what the sources do say nearby, if anything."""
         topic = self.kb.out_of_scope[topic_id]
         instead = [self.kb.faq[i] for i in topic.instead]
+        if topic.topic is None:
+            return self._fallback(text, "unknown")
         if not instead:
             return self._fallback(text, "topic", topic=topic.topic)
         rendered = self.renderer.render("decline", topic=topic.topic, instead=instead)
@@ -432,9 +442,14 @@ class Engine:
         return [self.kb.sources[i] for i in ids]
 
 
+def _listed_verdict(reply: Reply) -> bool:
+    """Whether a reply gives a listed task's verdict (on its card, or opening its own entry)."""
+    return reply.entry is not None and reply.verdict is not None
+
+
 def _sure(reply: Reply) -> bool:
-    """Whether a reply answers an FAQ entry or gives a listed task's verdict outright."""
-    return reply.kind == "answer" or (reply.kind == "classification" and reply.entry is not None)
+    """Whether a reply answers an FAQ entry or gives a verdict outright."""
+    return reply.kind == "answer" or (reply.kind == "classification" and reply.verdict is not None)
 
 
 def _vocabulary(kb: KnowledgeBase) -> Iterable[str]:

@@ -94,7 +94,9 @@ class OutOfScope:
     """A near-topic subject the documents do not cover, named so the bot can say so."""
 
     id: str
-    topic: str
+    topic: str | None
+    """How the decline names the subject; None for subjects far from the topic (weather,
+    sport), which get the plain note that the bot only knows about KPO and BPO."""
     phrasings: tuple[str, ...]
     instead: tuple[str, ...] = ()
     """FAQ ids on what the sources do say nearby (pay, skills), offered with the decline."""
@@ -311,7 +313,7 @@ TASK_SPEC: Spec = {
     "faq": (_text, False),
 }
 SMALLTALK_SPEC: Spec = {"id": (_text, True), "phrasings": (_texts, True), "reply": (_text, True)}
-OUT_OF_SCOPE_SPEC: Spec = {"id": (_text, True), "topic": (_text, True), "phrasings": (_texts, True),
+OUT_OF_SCOPE_SPEC: Spec = {"id": (_text, True), "topic": (_text, False), "phrasings": (_texts, True),
                            "instead": (_ids, False)}
 
 
@@ -416,7 +418,7 @@ def load(folder: Path | str | None = None) -> KnowledgeBase:
     tasks = {t["id"]: _task(t) for t in c.entries("tasks.yaml", "tasks", TASK_SPEC)}
     smalltalk = {s["id"]: SmallTalk(s["id"], _tuple(s["phrasings"]), s["reply"].strip())
                  for s in c.entries("smalltalk.yaml", "smalltalk", SMALLTALK_SPEC)}
-    out_of_scope = {o["id"]: OutOfScope(o["id"], o["topic"].strip(), _tuple(o["phrasings"]),
+    out_of_scope = {o["id"]: OutOfScope(o["id"], (o.get("topic") or "").strip() or None, _tuple(o["phrasings"]),
                                         tuple(o.get("instead", ())))
                     for o in c.entries("out_of_scope.yaml", "out_of_scope", OUT_OF_SCOPE_SPEC)}
     lexicon = _lexicon(c)

@@ -48,9 +48,9 @@ class SemanticIndex:
     def __len__(self) -> int:
         return len(self._vectors)
 
-    def search(self, vector: Vectors, limit: int = 5, kind: HitKind | None = None) -> list[Hit]:
-        """Targets (of one kind, or all) by their best phrasing's cosine to the vector,
-        best first, as cosine x 100."""
+    def search(self, vector: Vectors, limit: int | None = 5, kind: HitKind | None = None) -> list[Hit]:
+        """Targets (of one kind, or all; the first `limit`, or every one) by their best
+        phrasing's cosine to the vector, best first, as cosine x 100."""
         if not len(self._vectors):
             return []
         best = np.maximum.reduceat(self._vectors @ vector, self._starts)

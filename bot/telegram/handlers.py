@@ -6,6 +6,7 @@ exactly as `kpo-bot chat` and `kpo-bot ask` do.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -151,7 +152,9 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     """Answer a text question."""
     message = update.effective_message
     text = without_mention(message.text or "", context.bot.username)
-    state, reply = engine_of(context).step_text(text, _dialog(update, context), time.time())
+    # Matching runs the sentence encoder: in a worker thread, so other chats are answered meanwhile.
+    state, reply = await asyncio.to_thread(
+        engine_of(context).step_text, text, _dialog(update, context), time.time())
     await send_turn(update, context, state, reply)
     await operator.log_question(update, context, text, reply)
     return reply.kind

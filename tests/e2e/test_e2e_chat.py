@@ -103,7 +103,7 @@ async def test_a_question_is_answered_with_follow_up_buttons_that_work(
 async def test_did_you_mean_buttons_answer_the_picked_question(
         bot: RunningBot, emu: BotAPIEmulator, engine: Engine) -> None:
     vague = pick(engine, "suggestions", ["outsourcing", "difference", "knowledge", "skills", "kpo bpo",
-                                         "work", "outsource"], min_buttons=2)
+                                         "work", "outsource", "career", "job", "salary and skills"], min_buttons=2)
     emu.user_message(USER, vague)
     [suggestions] = await emu.wait_for_messages(USER, 1)
     assert_shows(suggestions, engine.reply(vague))

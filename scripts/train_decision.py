@@ -1,0 +1,127 @@
+"""Fit the decision's logistic regression and choose its thresholds on the tuning sets.
+
+    python scripts/train_decision.py            # writes bot/model/decision.json
+
+Only the tuning sets are used (tests/data/dev*.yaml and calibration.yaml): the
+check sets validate the result and the held-out sets measure it, so neither
+may shape it. Each FAQ entry near the top of either ranking is one example,
+labelled by whether the set's label names it; off-topic and task questions give
+only negative examples. The thresholds are then chosen by running the whole
+engine over the same sets, trading each wrong answer against three right ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from bot.decision import FEATURES, MODEL_FILE, Combiner, Evidence, Thresholds, features
+from bot.encoder import Vectors, default_encoder
+from bot.engine import Engine
+from bot.evaluate import Item, Report, evaluate, load_items
+from bot.focus import asked_part
+from bot.knowledge import load
+
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+TUNING = ("dev.yaml", "dev2.yaml", "dev3.yaml", "dev4.yaml", "dev5.yaml", "calibration.yaml")
+WRONG_COST = 3.0
+"""A wrong answer costs as much as this many right ones when choosing thresholds."""
+
+
+class Remembered:
+    """The shipped encoder, remembering each text's vector: the grid asks the same texts often."""
+
+    def __init__(self) -> None:
+        self._inner = default_encoder()
+        self._seen: dict[str, Vectors] = {}
+        self.key = self._inner.key
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        for text in texts:
+            if text not in self._seen:
+                self._seen[text] = self._inner.encode([text])[0]
+        return np.array([self._seen[t] for t in texts])
+
+
+def examples(engine: Engine, items: list[Item]) -> tuple[np.ndarray, np.ndarray]:
+    """Feature rows and labels: one row per candidate entry of each question (and asked part)."""
+    rows: list[list[float]] = []
+    labels: list[float] = []
+    for item in items:
+        texts = [item.q] + [p for p in (asked_part(item.q),) if p]
+        for text in texts:
+            query = engine.normalizer.query(text)
+            if not query.tokens:
+                continue
+            assert engine.encoder is not None and engine.semantic is not None
+            vector = engine.encoder.encode([query.english])[0]
+            evidence = Evidence(engine.search(query), engine.semantic.search(vector, None),
+                                engine.classifier.is_task_question(query))
+            for entry in evidence.candidates():
+                rows.append(features(evidence, entry))
+                labels.append(float(entry in item.entries))
+    return np.array(rows), np.array(labels)
+
+
+def fit(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: int = 3000) -> tuple[np.ndarray, float]:
+    """Logistic regression by gradient descent on standardised features; weights in raw units."""
+    mean, scale = x.mean(0), x.std(0) + 1e-9
+    z = (x - mean) / scale
+    w, b = np.zeros(z.shape[1]), 0.0
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-(z @ w + b)))
+        w -= 0.5 * (z.T @ (p - y) / len(y) + l2 * w)
+        b -= 0.5 * float((p - y).mean())
+    raw = w / scale
+    return raw, b - float((raw * mean).sum())
+
+
+def total(engine: Engine, sets: dict[str, list[Item]]) -> Report:
+    """One report over every tuning set."""
+    out = Report()
+    for items in sets.values():
+        r = evaluate(engine, items)
+        for name in ("on_topic", "correct", "wrong", "deferred", "off_topic", "rejected", "tasks",
+                     "verdicts_right"):
+            setattr(out, name, getattr(out, name) + getattr(r, name))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=MODEL_FILE)
+    args = parser.parse_args()
+    kb = load()
+    start = Combiner(tuple(0.0 for _ in FEATURES), 0.0, Thresholds())
+    engine = Engine(kb, combiner=start, encoder=Remembered())
+    sets = {name: load_items(DATA / name) for name in TUNING}
+    x, y = examples(engine, [i for items in sets.values() for i in items])
+    weights, bias = fit(x, y)
+    print(f"{len(y)} candidate rows, {int(y.sum())} right; weights:")
+    for name, w in zip(FEATURES, weights, strict=True):
+        print(f"  {name:20} {w:+.3f}")
+    best: tuple[float, Combiner] | None = None
+    grid = itertools.product((0.4, 0.5, 0.6, 0.7, 0.8), (0.1, 0.2), (62.0, 66.0, 70.0), (62.0, 66.0, 70.0))
+    for answer, suggest, decline, task in grid:
+        combiner = Combiner(tuple(weights), bias, Thresholds(answer, suggest, decline, task))
+        engine.combiner = combiner
+        r = total(engine, sets)
+        value = r.correct - WRONG_COST * r.wrong + r.rejected + r.verdicts_right
+        print(f"  answer {answer} suggest {suggest} decline {decline} task {task}: correct {r.correct}"
+              f" wrong {r.wrong} rejected {r.rejected}/{r.off_topic} verdicts {r.verdicts_right}/{r.tasks}")
+        if best is None or value > best[0]:
+            best = (value, combiner)
+    assert best is not None
+    chosen = replace(best[1])
+    args.out.write_text(json.dumps(chosen.as_mapping(TUNING), indent=2) + "\n", encoding="utf-8")
+    print(f"chosen {chosen.thresholds}; written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
