@@ -39,6 +39,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/baselines.py
 	$(BIN)/python benchmarks/e2e.py
+	$(BIN)/python benchmarks/install.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -15,6 +15,7 @@ from typing import TextIO
 from bot import logs
 from bot.dialog import DialogState
 from bot.engine import Button, Engine, Reply, build_engine
+from bot.semantic import default_cache_dir
 from bot.knowledge import KnowledgeError, load
 from bot.render import Renderer, TemplateProblem
 from bot.settings import SettingsError, load_settings
@@ -217,6 +218,9 @@ def _kb_check(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     counts = ", ".join(f"{n} {k}" for k, n in kb.counts().items())
     print(f"knowledge base OK: {counts}")
+    engine = Engine(kb)  # reads the phrasing vectors, or computes and caches them
+    assert engine.semantic is not None
+    print(f"phrasing vectors ready: {len(engine.semantic)} in {default_cache_dir()}")
     return 0
 
 

@@ -32,6 +32,11 @@ FEATURES = (
     "first_lexically", "off_topic_lexical", "off_topic_lead", "task_lead", "task_question",
 )
 """What the combiner weighs for one candidate entry; see `features`."""
+GATE_FEATURES = (
+    "marker", "one_kind", "both_kinds", "task_cosine", "faq_cosine", "task_lead_over_faq",
+    "cue_strength", "lexical_faq", "lexical_off_topic", "length", "yes_no",
+)
+"""What the gate weighs to tell a question about some work ("is X BPO or KPO?") from the rest."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,11 @@ class Thresholds:
     """Cosine (x 100) of an off-topic subject, ahead of every entry, at which it is declined."""
     task: float = 66.0
     """Cosine (x 100) at which a task question is taken to be about a listed task."""
+    gate: float = 0.5
+    """Probability at which a question is taken to ask for a task's verdict."""
+    gate_words: int = 3
+    """Fewest words of a question without a task marker that the gate may judge: a word or two
+    ("stats", "analysis") names a topic, not a piece of work."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +69,14 @@ class Evidence:
     semantic: Sequence[Hit]
     """Every target of every kind by cosine (x 100), best first."""
     task_question: bool
-    """Whether the wording asks which kind some work is."""
+    """Whether the wording asks which kind some work is (a task marker, knowledge/cues.yaml)."""
+    kinds_named: int = 0
+    """How many of BPO and KPO the question names (0, 1 or 2)."""
+    cue_weight: float = 0.0
+    """The summed weight of the task cue words in the question (KPO positive, BPO negative)."""
+    words: int = 0
+    yes_no: bool = False
+    """Whether the question opens like a yes/no question ("is ...", "would ...")."""
 
     def best(self, kind: HitKind) -> Hit | None:
         """The best semantic hit of one kind."""
@@ -93,40 +110,84 @@ def features(evidence: Evidence, entry: str) -> list[float]:
     ]
 
 
-@dataclass(frozen=True)
-class Combiner:
-    """A logistic regression over `FEATURES`: the probability that an entry answers the question."""
+def gate_features(evidence: Evidence) -> list[float]:
+    """The `GATE_FEATURES` of a question, each about 0 to 1."""
+    task, faq = evidence.best("task"), evidence.best("faq")
+    task_cosine = task.score / 100 if task else 0.0
+    faq_cosine = faq.score / 100 if faq else 0.0
+    top = evidence.lexical[0] if evidence.lexical else None
+    lexical_faq = top.score / 100 if top is not None and top.kind == "faq" else 0.0
+    off_topic = top.score / 100 if top is not None and top.kind == "oos" else 0.0
+    return [
+        float(evidence.task_question), float(evidence.kinds_named == 1), float(evidence.kinds_named == 2),
+        task_cosine, faq_cosine, task_cosine - faq_cosine, math.tanh(abs(evidence.cue_weight) / 2),
+        lexical_faq, off_topic, math.log1p(evidence.words) / 4, float(evidence.yes_no),
+    ]
 
+
+@dataclass(frozen=True)
+class Logistic:
+    """A logistic regression: weights over named features, and a bias."""
+
+    names: tuple[str, ...]
     weights: tuple[float, ...]
     bias: float
-    thresholds: Thresholds
 
     def probability(self, values: Sequence[float]) -> float:
         z = self.bias + sum(w * v for w, v in zip(self.weights, values, strict=True))
         return 1 / (1 + math.exp(-max(min(z, 40.0), -40.0)))
 
+    @classmethod
+    def from_mapping(cls, data: object, names: tuple[str, ...]) -> Logistic:
+        if not isinstance(data, dict) or data.get("features") != list(names):
+            raise ValueError(f"{MODEL_FILE.name} was fitted on other features than {names}")
+        return cls(names, tuple(float(w) for w in data["weights"]), float(data["bias"]))
+
+    def as_mapping(self) -> dict[str, object]:
+        return {"features": list(self.names), "weights": list(self.weights), "bias": self.bias}
+
+
+@dataclass(frozen=True)
+class Combiner:
+    """The two calibrated models and the thresholds at which they act."""
+
+    answer: Logistic
+    """The probability that a candidate entry answers the question (`FEATURES`)."""
+    task: Logistic
+    """The probability that the question asks which kind some work is (`GATE_FEATURES`)."""
+    thresholds: Thresholds
+
     def rank(self, evidence: Evidence) -> list[tuple[str, float]]:
         """Candidate FAQ ids with their probabilities, most probable first."""
-        scored = [(entry, self.probability(features(evidence, entry))) for entry in evidence.candidates()]
+        scored = [(entry, self.answer.probability(features(evidence, entry)))
+                  for entry in evidence.candidates()]
         return sorted(scored, key=lambda pair: pair[1], reverse=True)
+
+    def asks_task(self, evidence: Evidence) -> float:
+        """The probability that the question asks for a task's verdict."""
+        if not evidence.task_question and evidence.words < self.thresholds.gate_words:
+            return 0.0
+        return self.task.probability(gate_features(evidence))
+
+    @classmethod
+    def neutral(cls) -> Combiner:
+        """All weights zero: the starting point of the fit."""
+        return cls(Logistic(FEATURES, tuple(0.0 for _ in FEATURES), 0.0),
+                   Logistic(GATE_FEATURES, tuple(0.0 for _ in GATE_FEATURES), 0.0), Thresholds())
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, object]) -> Combiner:
         """A combiner from the stored form (see `as_mapping`)."""
-        names = data["features"]
-        if names != list(FEATURES):
-            raise ValueError(f"{MODEL_FILE.name} was fitted on other features: {names}")
-        weights = data["weights"]
         limits = data["thresholds"]
-        if not isinstance(weights, list) or not isinstance(limits, dict):
+        if not isinstance(limits, dict):
             raise ValueError(f"{MODEL_FILE.name} is malformed")
-        return cls(tuple(float(w) for w in weights), float(str(data["bias"])), Thresholds(**limits))
+        return cls(Logistic.from_mapping(data["answer"], FEATURES),
+                   Logistic.from_mapping(data["task"], GATE_FEATURES), Thresholds(**limits))
 
     def as_mapping(self, trained_on: Sequence[str]) -> dict[str, object]:
         """The stored form, with the sets it was fitted on."""
-        return {"trained_on": list(trained_on), "features": list(FEATURES),
-                "weights": list(self.weights), "bias": self.bias,
-                "thresholds": self.thresholds.__dict__}
+        return {"trained_on": list(trained_on), "answer": self.answer.as_mapping(),
+                "task": self.task.as_mapping(), "thresholds": self.thresholds.__dict__}
 
 
 @cache

@@ -22,9 +22,8 @@ import numpy.typing as npt
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 MAX_TOKENS = 128
 """Word pieces per text; longer texts are cut (long messages are split into sentences first)."""
-BATCH = 64
-"""Texts per onnxruntime call when building the phrasing cache."""
 
+DIMENSIONS = 384
 Vectors = npt.NDArray[np.float32]
 
 
@@ -55,10 +54,10 @@ class OnnxEncoder:
         model = folder / "encoder.onnx"
         self._session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(MAX_TOKENS)
-        self._tokenizer.enable_padding()
         self._lock = threading.Lock()
-        """tokenizers' padding and truncation settings live in the object: one batch at a time."""
+        """A tokenizer's truncation settings live in the object: one text at a time."""
         self._key = _file_hash(model)
 
     @property
@@ -66,25 +65,24 @@ class OnnxEncoder:
         return self._key
 
     def encode(self, texts: Sequence[str]) -> Vectors:
-        if not texts:
-            return np.zeros((0, 384), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths pad less
-        out = np.empty((len(texts), 384), dtype=np.float32)
-        for start in range(0, len(order), BATCH):
-            chunk = order[start:start + BATCH]
-            out[chunk] = self._run([texts[i] for i in chunk])
+        """One text per onnxruntime call: the int8 model quantises its activations with one
+        scale per call, so a text batched with others (and their padding) would get a slightly
+        different vector than alone, and cached phrasings would not match live questions."""
+        out = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
+        for row, text in enumerate(texts):
+            out[row] = self._run(text)
         return out
 
-    def _run(self, texts: list[str]) -> Vectors:
+    def _run(self, text: str) -> Vectors:
         with self._lock:
-            batch = self._tokenizer.encode_batch(texts)
+            encoding = self._tokenizer.encode(text)
         feed = {
-            "input_ids": np.array([e.ids for e in batch], dtype=np.int64),
-            "attention_mask": np.array([e.attention_mask for e in batch], dtype=np.int64),
-            "token_type_ids": np.array([e.type_ids for e in batch], dtype=np.int64),
+            "input_ids": np.array([encoding.ids], dtype=np.int64),
+            "attention_mask": np.array([encoding.attention_mask], dtype=np.int64),
+            "token_type_ids": np.array([encoding.type_ids], dtype=np.int64),
         }
         vectors: Vectors = self._session.run(None, feed)[0]
-        return vectors
+        return vectors[0]
 
 
 @cache

@@ -18,7 +18,7 @@ from bot.cards import CardPage, Cards
 from bot.classify import NEIGHBOURS, Classifier, Verdict
 from bot.decision import Combiner, Evidence, shipped
 from bot.dialog import DialogFlow, DialogState
-from bot.encoder import Encoder, default_encoder
+from bot.encoder import Encoder, Vectors, default_encoder
 from bot.focus import asked_part
 from bot.knowledge import FaqEntry, KnowledgeBase, Task, load
 from bot.matching import QUESTION_SCORER, Hit, Index, Weights, build_documents
@@ -82,7 +82,8 @@ class Engine:
         out = [Phrasing("faq", e.id, t) for e in kb.faq.values()
                for t in (e.question, *e.phrasings, *self._dimension_names(e.id))]
         out += [Phrasing("oos", o.id, t) for o in kb.out_of_scope.values() for t in o.phrasings]
-        out += [Phrasing("task", t.id, a) for t in kb.tasks.values() for a in (t.name, *t.aliases)]
+        out += [Phrasing("task", t.id, a) for t in kb.tasks.values()
+                for a in (t.name, *t.aliases, t.reason)]
         return out
 
     def _question_documents(self) -> list:
@@ -174,13 +175,17 @@ class Engine:
 
     def _understand(self, text: str, query: Query) -> Reply:
         """The reply the lexical and semantic evidence decide together."""
-        lexical, hits, task_question = self._lexical(text, query)
-        if self.semantic is None or self.encoder is None or _listed_verdict(lexical):
+        if self.semantic is None or self.encoder is None:
+            return self._lexical(text, query, self.search(query),
+                                 self.classifier.is_task_question(query))
+        vector = self.encoder.encode([query.english])[0]
+        evidence = self.evidence(query, vector)
+        hits = list(evidence.lexical)
+        lexical = self._lexical(text, query, hits, evidence.task_question)
+        if _listed_verdict(lexical):
             return lexical
         if hits and hits[0].kind == "oos" and hits[0].score >= ANSWER_AT:
             return lexical  # declined with a named subject: the semantic evidence cannot do better
-        vector = self.encoder.encode([query.english])[0]
-        evidence = Evidence(hits, self.semantic.search(vector, None), task_question)
         limits = self.combiner.thresholds
         ranked = self.combiner.rank(evidence)
         best, chance = ranked[0] if ranked else (None, 0.0)
@@ -188,13 +193,12 @@ class Engine:
         if chance < limits.answer and oos is not None and oos.score >= limits.decline \
                 and evidence.semantic[0] is oos:
             return self._decline(text, oos.target)
-        if task_question and task is not None and task.score >= limits.task:
-            return self._classification(text, Verdict.listed(self.kb.tasks[task.target], task.score))
-        if task_question and lexical.kind != "answer":
-            neighbours = [h for h in evidence.semantic if h.kind == "task"][:NEIGHBOURS]
-            verdict = self.classifier.judge_by_cues(query, neighbours)
-            if verdict.verdict is not None or chance < limits.answer:
-                return self._classification(text, verdict, hits)
+        if self.combiner.asks_task(evidence) >= limits.gate:
+            if task is not None and task.score >= limits.task:
+                return self._classification(text, Verdict.listed(self.kb.tasks[task.target], task.score))
+            work = self.encoder.encode([self.classifier.work_words(query)])[0]
+            verdict = self.classifier.judge_by_cues(query, self.semantic.nearest(work, NEIGHBOURS, "task"))
+            return self._classification(text, verdict, hits)
         if best is not None and chance >= limits.answer:
             return self.answer(self.kb.faq[best], round(chance * 100, 1))
         close = [e for e, _ in ranked] if chance >= limits.suggest else []
@@ -203,26 +207,34 @@ class Engine:
         if close:
             entries = [self.kb.faq[e] for e in close[:MAX_BUTTONS]]
             return self._suggestions_of(text, entries, round(chance * 100, 1))
-        if lexical.kind == "suggestions":
+        if lexical.kind == "suggestions" or (lexical.kind == "classification" and lexical.verdict is None):
             return self._fallback(text, "unknown")
         return lexical
 
-    def _lexical(self, text: str, query: Query) -> tuple[Reply, list[Hit], bool]:
-        """The lexical matcher's reply, its ranking, and whether the text asks a task's kind."""
-        task_question = self.classifier.is_task_question(query)
-        hits = self.search(query)
+    def evidence(self, query: Query, vector: Vectors) -> Evidence:
+        """What the decision weighs about a question, given its sentence vector."""
+        assert self.semantic is not None
+        words = query.english.split()
+        return Evidence(
+            self.search(query), self.semantic.search(vector, None),
+            self.classifier.is_task_question(query), len(self.classifier.kinds_named(query)),
+            self.classifier.cue_weight(query), len(words),
+            bool(words) and words[0].lower() in _YES_NO)
+
+    def _lexical(self, text: str, query: Query, hits: list[Hit], task_question: bool) -> Reply:
+        """The lexical matcher's reply, from its ranking and whether the text asks a task's kind."""
         confident = self._confident(hits)
         found = self.classifier.named_task(query) if task_question or confident is None else None
         own = self._own_entry(query, found[0], confident) if found and task_question else None
         if own is not None:
-            return own, hits, task_question
+            return own
         if found is not None and self._asks_verdict(query, found[0], task_question, confident):
-            return self._classification(text, Verdict.listed(*found)), hits, task_question
+            return self._classification(text, Verdict.listed(*found))
         off_topic = bool(hits) and hits[0].kind == "oos" and hits[0].score >= SUGGEST_AT
         if task_question and found is None and confident is None and not off_topic:
             verdict = self.classifier.judge_by_cues(query)
-            return self._classification(text, verdict, hits), hits, task_question
-        return self._decide(text, hits, confident), hits, task_question
+            return self._classification(text, verdict, hits)
+        return self._decide(text, hits, confident)
 
     def _asks_verdict(self, query: Query, task: Task, task_question: bool, confident: Hit | None
                       ) -> bool:
@@ -479,6 +491,9 @@ def _other_language(query: Query, text: str) -> bool:
     english = sum(1 for t in query.tokens if t in _ENGLISH_HINTS)
     return query.foreign >= 2 and query.foreign > english
 
+
+_YES_NO = frozenset("is are was were does do did would should can could will shall".split())
+"""First words of a yes/no question ("is payroll BPO?")."""
 
 _ENGLISH_HINTS = frozenset(stem(w) for w in  # stemmed, as query tokens are ("does" -> "doe")
                            "the is are what which who how does do and or of to in for a an between "

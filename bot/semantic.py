@@ -44,6 +44,8 @@ class SemanticIndex:
         self._starts = np.array(starts, dtype=np.intp)
         self._targets = [keys[n] for n in starts]
         self._kinds = np.array([kind for kind, _ in self._targets])
+        self._row_targets = keys
+        self._row_kinds = np.array([kind for kind, _ in keys])
 
     def __len__(self) -> int:
         return len(self._vectors)
@@ -58,6 +60,14 @@ class SemanticIndex:
             best = np.where(self._kinds == kind, best, -np.inf)
         top = [i for i in np.argsort(-best, kind="stable")[:limit] if np.isfinite(best[i])]
         return [Hit(*self._targets[i], round(float(best[i]) * 100, 1)) for i in top]
+
+
+    def nearest(self, vector: Vectors, count: int, kind: HitKind) -> list[Hit]:
+        """The `count` phrasings of one kind nearest the vector, each as a hit on its target."""
+        cosines = self._vectors @ vector
+        rows = np.flatnonzero(self._row_kinds == kind)
+        top = rows[np.argsort(-cosines[rows], kind="stable")[:count]]
+        return [Hit(*self._row_targets[i], round(float(cosines[i]) * 100, 1)) for i in top]
 
 
 def build_index(phrasings: Sequence[Phrasing], encoder: Encoder, cache_dir: Path | None

@@ -21,7 +21,16 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.decision import FEATURES, MODEL_FILE, Combiner, Evidence, Thresholds, features
+from bot.decision import (
+    FEATURES,
+    GATE_FEATURES,
+    MODEL_FILE,
+    Combiner,
+    Logistic,
+    Thresholds,
+    features,
+    gate_features,
+)
 from bot.encoder import Vectors, default_encoder
 from bot.engine import Engine
 from bot.evaluate import Item, Report, evaluate, load_items
@@ -29,7 +38,8 @@ from bot.focus import asked_part
 from bot.knowledge import load
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
-TUNING = ("dev.yaml", "dev2.yaml", "dev3.yaml", "dev4.yaml", "dev5.yaml", "calibration.yaml")
+TUNING = ("dev.yaml", "dev2.yaml", "dev3.yaml", "dev4.yaml", "dev5.yaml", "dev6.yaml", "dev7.yaml",
+          "calibration.yaml")
 WRONG_COST = 3.0
 """A wrong answer costs as much as this many right ones when choosing thresholds."""
 
@@ -49,24 +59,32 @@ class Remembered:
         return np.array([self._seen[t] for t in texts])
 
 
-def examples(engine: Engine, items: list[Item]) -> tuple[np.ndarray, np.ndarray]:
-    """Feature rows and labels: one row per candidate entry of each question (and asked part)."""
+Examples = tuple[np.ndarray, np.ndarray]
+
+
+def examples(engine: Engine, items: list[Item]) -> tuple[Examples, Examples]:
+    """Feature rows and labels for both models, from each question and its asked part.
+
+    The answer model gets one row per candidate entry (right when the label names
+    it); the gate gets one row per question (right when it asks for a verdict).
+    """
     rows: list[list[float]] = []
     labels: list[float] = []
+    gate_rows: list[list[float]] = []
+    gate_labels: list[float] = []
+    assert engine.encoder is not None
     for item in items:
-        texts = [item.q] + [p for p in (asked_part(item.q),) if p]
-        for text in texts:
+        for text in [item.q] + [p for p in (asked_part(item.q),) if p]:
             query = engine.normalizer.query(text)
             if not query.tokens:
                 continue
-            assert engine.encoder is not None and engine.semantic is not None
-            vector = engine.encoder.encode([query.english])[0]
-            evidence = Evidence(engine.search(query), engine.semantic.search(vector, None),
-                                engine.classifier.is_task_question(query))
+            evidence = engine.evidence(query, engine.encoder.encode([query.english])[0])
+            gate_rows.append(gate_features(evidence))
+            gate_labels.append(float(item.verdict is not None))
             for entry in evidence.candidates():
                 rows.append(features(evidence, entry))
                 labels.append(float(entry in item.entries))
-    return np.array(rows), np.array(labels)
+    return (np.array(rows), np.array(labels)), (np.array(gate_rows), np.array(gate_labels))
 
 
 def fit(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: int = 3000) -> tuple[np.ndarray, float]:
@@ -98,22 +116,26 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=MODEL_FILE)
     args = parser.parse_args()
     kb = load()
-    start = Combiner(tuple(0.0 for _ in FEATURES), 0.0, Thresholds())
-    engine = Engine(kb, combiner=start, encoder=Remembered())
+    engine = Engine(kb, combiner=Combiner.neutral(), encoder=Remembered())
     sets = {name: load_items(DATA / name) for name in TUNING}
-    x, y = examples(engine, [i for items in sets.values() for i in items])
-    weights, bias = fit(x, y)
-    print(f"{len(y)} candidate rows, {int(y.sum())} right; weights:")
-    for name, w in zip(FEATURES, weights, strict=True):
-        print(f"  {name:20} {w:+.3f}")
+    answers, gates = examples(engine, [i for items in sets.values() for i in items])
+    models = []
+    for names, (x, y) in ((FEATURES, answers), (GATE_FEATURES, gates)):
+        weights, bias = fit(x, y)
+        models.append(Logistic(names, tuple(float(w) for w in weights), bias))
+        print(f"{len(y)} rows, {int(y.sum())} positive; weights:")
+        for name, w in zip(names, weights, strict=True):
+            print(f"  {name:20} {w:+.3f}")
     best: tuple[float, Combiner] | None = None
-    grid = itertools.product((0.4, 0.5, 0.6, 0.7, 0.8), (0.1, 0.2), (62.0, 66.0, 70.0), (62.0, 66.0, 70.0))
-    for answer, suggest, decline, task in grid:
-        combiner = Combiner(tuple(weights), bias, Thresholds(answer, suggest, decline, task))
+    grid = itertools.product((0.4, 0.5, 0.6, 0.7), (0.15,), (62.0, 66.0, 70.0), (66.0, 70.0),
+                             (0.4, 0.5, 0.6))
+    for answer, suggest, decline, task, gate in grid:
+        combiner = Combiner(*models, Thresholds(answer, suggest, decline, task, gate))
         engine.combiner = combiner
         r = total(engine, sets)
         value = r.correct - WRONG_COST * r.wrong + r.rejected + r.verdicts_right
-        print(f"  answer {answer} suggest {suggest} decline {decline} task {task}: correct {r.correct}"
+        print(f"  answer {answer} suggest {suggest} decline {decline} task {task} gate {gate}:"
+              f" correct {r.correct}"
               f" wrong {r.wrong} rejected {r.rejected}/{r.off_topic} verdicts {r.verdicts_right}/{r.tasks}")
         if best is None or value > best[0]:
             best = (value, combiner)

@@ -1,0 +1,121 @@
+"""Understanding people as they write: romanised Hindi, kinds named indirectly, long
+messages, free-text task descriptions, near-topic subjects, and the decision's own parts."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from bot.classify import Verdict
+from bot.decision import FEATURES, GATE_FEATURES, MODEL_FILE, Combiner, Evidence, features, gate_features
+from bot.engine import Engine
+from bot.matching import Hit
+
+
+@pytest.mark.parametrize(("text", "english"), [
+    ("KPO KYA HOTA HAI", "kpo what is"),
+    ("bpo aur kpo me kya fark hai", "bpo and kpo in what difference is"),
+    ("kpo wale zyada kamate hai kya", "kpo people more earn is what"),
+])
+def test_romanised_hindi_is_read_in_english_words(engine: Engine, text: str, english: str) -> None:
+    query = engine.normalizer.query(text)
+    assert query.hinglish and query.english == english
+
+
+def test_english_words_that_are_also_hindi_stay_english_without_a_hindi_marker(engine: Engine) -> None:
+    query = engine.normalizer.query("tell me to explain it to me")
+    assert not query.hinglish and query.english == "tell me to explain it to me"
+
+
+@pytest.mark.parametrize(("text", "kinds"), [
+    ("is the expert firm more expensive than the routine process one", ["kpo", "bpo"]),
+    ("does the call centre side pay less than the analytical side", ["bpo", "kpo"]),
+])
+def test_kinds_named_by_what_they_do_are_read_as_bpo_and_kpo(engine: Engine, text: str,
+                                                             kinds: list[str]) -> None:
+    query = engine.normalizer.query(text)
+    assert [t for t in query.tokens if t in ("bpo", "kpo")] == kinds
+
+
+def test_the_full_names_are_not_taken_apart_by_the_kind_paraphrases(engine: Engine) -> None:
+    query = engine.normalizer.query("what is knowledge process outsourcing")
+    assert "kpo" in query.content and "bpo" not in query.content
+
+
+@pytest.mark.parametrize(("text", "entry"), [
+    ("KPO KYA HOTA HAI", "what_is_kpo"),
+    ("bpo aur kpo me kya fark hai", "difference"),
+    ("I'm in the last year of my BBA and our lecturer gave us a case study on outsourcing models, "
+     "so what does knowledge process outsourcing really mean?", "what_is_kpo"),
+])
+def test_hinglish_and_long_messages_are_answered(engine: Engine, text: str, entry: str) -> None:
+    reply = engine.reply(text)
+    assert (reply.kind, reply.entry) == ("answer", entry)
+
+
+def test_a_free_text_task_gets_a_verdict_with_its_closest_examples_in_plain_words(engine: Engine) -> None:
+    reply = engine.reply("we have two people doing competitor price tracking and writing reports, "
+                         "should that go to a BPO or KPO?")
+    assert reply.kind == "classification" and reply.verdict == "KPO"
+    assert "closest examples" in reply.text and "confidence" in reply.text
+    for stem_fragment in ("analysi", "entri", "competit", "track"):
+        assert not re.search(rf"\b{stem_fragment}\b", reply.text)
+
+
+def test_a_long_message_is_quoted_back_whole_words_only(engine: Engine) -> None:
+    text = ("our small team spends every evening going through supplier contracts, flagging the clauses "
+            "that look risky and writing a short memo for the owner, would that be bpo or kpo?")
+    rendered = engine.renderer.render("classification", question=text, task=None, sources=[],
+                                      v=Verdict("KPO", None, "low", 1.0))
+    quoted = re.search(r"<i>(.*?)</i>", rendered)
+    assert quoted is not None
+    shown = quoted.group(1).rstrip("…")
+    assert text.startswith(shown) and (len(shown) == len(text) or text[len(shown)] == " ")
+
+
+@pytest.mark.parametrize("text", ["will AI replace bpo jobs", "do bpo jobs have night shifts",
+                                  "how fast do you get promoted in a kpo"])
+def test_career_topics_the_articles_skip_get_an_honest_decline_with_what_they_do_say(
+        engine: Engine, text: str) -> None:
+    reply = engine.reply(text)
+    assert reply.kind == "fallback" and "don't cover" in reply.text
+    assert reply.buttons and all(b.data and b.data.startswith("a:") for row in reply.buttons for b in row)
+
+
+def test_the_weather_is_not_declined_as_some_outsourcing_subject(engine: Engine) -> None:
+    reply = engine.reply("what is the weather in bangalore")
+    assert reply.kind == "fallback" and "can't help with" not in reply.text and "job" not in reply.text
+
+
+def test_devanagari_gets_the_english_only_note(engine: Engine) -> None:
+    reply = engine.reply("केपीओ क्या है")
+    assert reply.kind == "fallback" and "only answer in English" in reply.text
+
+
+def test_the_shipped_decision_model_matches_the_features_the_code_computes() -> None:
+    stored = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    assert stored["answer"]["features"] == list(FEATURES)
+    assert stored["task"]["features"] == list(GATE_FEATURES)
+    assert "check5.yaml" not in stored["trained_on"] and "eval.yaml" not in stored["trained_on"]
+    combiner = Combiner.from_mapping(stored)
+    assert Combiner.from_mapping(combiner.as_mapping(stored["trained_on"])) == combiner
+
+
+def test_a_model_fitted_on_other_features_is_refused() -> None:
+    stored = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    stored["answer"]["features"] = ["something", "else"]
+    with pytest.raises(ValueError, match="other features"):
+        Combiner.from_mapping(stored)
+
+
+def test_agreeing_evidence_scores_higher_than_split_evidence(engine: Engine) -> None:
+    agree = Evidence([Hit("faq", "pay", 90.0), Hit("faq", "kpo_cost", 60.0)],
+                     [Hit("faq", "pay", 85.0), Hit("faq", "kpo_cost", 70.0)], task_question=False)
+    split = Evidence([Hit("faq", "kpo_cost", 90.0), Hit("faq", "pay", 60.0)],
+                     [Hit("faq", "pay", 85.0), Hit("faq", "kpo_cost", 70.0)], task_question=False)
+    assert len(features(agree, "pay")) == len(FEATURES) and len(gate_features(agree)) == len(GATE_FEATURES)
+    by_agree = dict(engine.combiner.rank(agree))
+    by_split = dict(engine.combiner.rank(split))
+    assert by_agree["pay"] > by_split["pay"] and by_agree["pay"] > by_agree["kpo_cost"]
