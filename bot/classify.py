@@ -189,7 +189,7 @@ class Classifier:
         skip = self._kinds | self._marker_words
         words = [w for w in query.english.split()
                  if not (tokens := self._normalizer.tokens(w)) or tokens[0] not in skip]
-        return " ".join(words) or query.english
+        return " ".join(words)
 
     def cue_weight(self, query: Query) -> float:
         """The summed weight of the cue words in the question (KPO positive, BPO negative)."""

@@ -60,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     ask.set_defaults(handler=_ask)
 
     chat = sub.add_parser("chat", help="chat with the bot in the terminal")
+    chat.add_argument("--json", action="store_true",
+                      help="read lines from standard input and print one JSON object per line")
     chat.set_defaults(handler=_chat)
 
     run = sub.add_parser(
@@ -99,7 +101,7 @@ def _ask(args: argparse.Namespace) -> int:
     questions: Iterable[str] = args.question or (line.rstrip("\r\n") for line in sys.stdin)
     color = sys.stdout.isatty()
     for text in questions:
-        reply = engine.reply(text)
+        reply = engine.converse(text, None, time.time())
         if args.json:
             print(json.dumps(reply.as_json(text), ensure_ascii=False), flush=True)
         else:
@@ -110,46 +112,26 @@ def _ask(args: argparse.Namespace) -> int:
 
 
 def _chat(args: argparse.Namespace) -> int:
-    from bot.terminal import show
+    from bot.terminal import Session, show
 
-    engine = build_engine()
-    interactive = sys.stdin.isatty()
-    color = sys.stdout.isatty()
-    state: DialogState | None = None
-    shown, choices = show(engine.start(), color=color)
-    print(shown + "\n", flush=True)
+    session = Session(build_engine())
+    interactive = sys.stdin.isatty() and not args.json
+    color = sys.stdout.isatty() and not args.json
+    opening = session.opening()
+    if not args.json:
+        print(show(opening, color=color)[0] + "\n", flush=True)
     if interactive:
         print("Type a question, a number to pick a choice, /classify, /help, or /quit.\n")
     for line in _lines(sys.stdin, interactive):
         text = line.strip()
         if text in {"/quit", "/exit", "quit", "exit"}:
             break
-        state, reply = _chat_turn(engine, text, choices, state)
-        shown, new_choices = show(reply, color=color)
-        print(shown + "\n", flush=True)
-        # A note (stale press, vote) or a hint mid-dialog leaves the last choices in force.
-        if new_choices or (reply.kind not in ("stale", "feedback") and state is None):
-            choices = new_choices
+        reply = session.turn(text)
+        if args.json:
+            print(json.dumps(reply.as_json(text), ensure_ascii=False), flush=True)
+        else:
+            print(show(reply, color=color)[0] + "\n", flush=True)
     return 0
-
-
-def _chat_turn(engine: Engine, text: str, choices: Sequence[Button], state: DialogState | None
-               ) -> tuple[DialogState | None, Reply]:
-    """The engine's reply to one line typed in the terminal chat, dialog included."""
-    now = time.time()
-    if text.isdigit() and 1 <= int(text) <= len(choices) and choices[int(text) - 1].data:
-        return engine.step_press(choices[int(text) - 1].data, state, now)
-    if text.isdigit():
-        return state, Reply("stale", "", note=f"There is no choice {text} on screen; type a question.")
-    if text in ("/classify", "/cancel", "/start classify"):
-        return engine.step_command(text.split()[-1].lstrip("/"), state, now)
-    if text.startswith("/start"):
-        return engine.step_start(text.split()[1] if " " in text else None, state, now)
-    commands = {"/help": engine.help, "/compare": engine.comparison,
-                "/privacy": lambda: engine.privacy(False, 0)}
-    if text in commands:
-        return state, commands[text]()
-    return engine.step_text(text, state, now)
 
 
 def _lines(stream: TextIO, interactive: bool) -> Iterable[str]:

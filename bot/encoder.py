@@ -81,8 +81,8 @@ class OnnxEncoder:
             "attention_mask": np.array([encoding.attention_mask], dtype=np.int64),
             "token_type_ids": np.array([encoding.type_ids], dtype=np.int64),
         }
-        vectors: Vectors = self._session.run(None, feed)[0]
-        return vectors[0]
+        outputs = self._session.run(None, feed)
+        return np.asarray(outputs[0][0], dtype=np.float32)
 
 
 @cache

@@ -6,11 +6,15 @@ It never imports telegram; the adapters never score or word anything themselves.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+import re
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
+from markupsafe import Markup
 from rapidfuzz import fuzz, process
 
 from bot import callbacks
@@ -19,8 +23,10 @@ from bot.classify import NEIGHBOURS, Classifier, Verdict
 from bot.decision import Combiner, Evidence, shipped
 from bot.dialog import DialogFlow, DialogState
 from bot.encoder import Encoder, Vectors, default_encoder
+from bot.conversation import FOLLOW_UP_WORDS, CONTEXT_MINUTES, Context, FollowUp, FollowUps, pointed_item
 from bot.focus import asked_part
-from bot.knowledge import FaqEntry, KnowledgeBase, Task, load
+from bot.parts import split
+from bot.knowledge import VERDICTS, FaqEntry, KnowledgeBase, Task, load
 from bot.matching import QUESTION_SCORER, Hit, Index, Weights, build_documents
 from bot.normalize import Normalizer, Query, stem
 from bot.render import Renderer
@@ -40,6 +46,8 @@ OTHER_WORDS = 2
 SMALLTALK_AT = 88.0
 SMALLTALK_MAX_WORDS = 6
 MAX_BUTTONS = 3
+MESSAGE_LIMIT = 4096
+"""Telegram's limit on a message's text, in characters."""
 MAX_CARDS_FAQ = 20
 DIALOG_TIMEOUT = 15 * 60.0
 """Seconds of inactivity after which a /classify dialog ends."""
@@ -51,8 +59,10 @@ class Engine:
     def __init__(self, kb: KnowledgeBase, renderer: Renderer | None = None,
                  weights: Weights | None = None, dialog_timeout: float = DIALOG_TIMEOUT,
                  encoder: Encoder | None = None, semantic: bool = True,
-                 cache_dir: Path | None = None, combiner: Combiner | None = None) -> None:
+                 cache_dir: Path | None = None, combiner: Combiner | None = None,
+                 context_minutes: float = CONTEXT_MINUTES) -> None:
         self.kb = kb
+        self.context_minutes = context_minutes
         self.combiner = combiner or shipped()
         self.renderer = renderer or Renderer()
         self.normalizer = Normalizer(kb.lexicon)
@@ -64,11 +74,20 @@ class Engine:
         self.dialog = DialogFlow(kb, self.renderer, self.classifier, self.normalizer, dialog_timeout)
         self._smalltalk = {p.lower(): s.id for s in kb.smalltalk.values()
                            for p in (" ".join(self.normalizer.tokens(x)) for x in s.phrasings)}
+        self._smalltalk_words: dict[str, set[str]] = {}
+        """A word of a small-talk phrasing -> the small-talk entries using it."""
+        for phrasing, owner in self._smalltalk.items():
+            for word in phrasing.split():
+                self._smalltalk_words.setdefault(word, set()).add(owner)
         self._featured = tuple(e for e in kb.faq.values() if e.featured)
         self._answer_card = lru_cache(maxsize=1024)(self._render_answer)
         """An answer card's text and buttons are the same for every asker: made once per entry."""
         self._button_rows = lru_cache(maxsize=1024)(self._make_entry_buttons)
         self._menu_buttons = lru_cache(maxsize=64)(self._make_menu_buttons)
+        self.follow_ups = FollowUps(kb.chat, self.normalizer)
+        self._entry_kinds = {e.id: k for e in kb.faq.values()
+                             if (k := _one_kind(self.classifier.kinds_named(self.normalizer.query(e.question))))}
+        """The one kind an FAQ entry's question is about (what_is_kpo: KPO), if it names one."""
         self.encoder: Encoder | None = None
         self.semantic: SemanticIndex | None = None
         if semantic:
@@ -100,12 +119,247 @@ class Engine:
 
     # --- one user's turn, dialog included ----------------------------------------
 
-    def step_text(self, text: str, state: DialogState | None, now: float
-                  ) -> tuple[DialogState | None, Reply]:
-        """A typed message, inside a /classify dialog or not."""
+    def step_text(self, text: str, state: DialogState | None, now: float,
+                  context: Context | None = None) -> tuple[DialogState | None, Reply]:
+        """A typed message, inside a /classify dialog or not, read with the chat's context."""
         if state is not None and not self.dialog.expired(state, now):
             return self.dialog.on_text(state, text, now)
-        return None, self.reply(text)
+        return None, self.converse(text, context, now)
+
+    # --- conversation -------------------------------------------------------------
+
+    def converse(self, text: str, context: Context | None, now: float) -> Reply:
+        """The reply to a chat message, read with the chat's last exchange while it is fresh.
+
+        The reply carries the new context for the adapter to keep.
+        """
+        live = context if context is not None and not context.expired(now, self.context_minutes) else None
+        reply = self._turn(text, live)
+        return replace(reply, context=self._next_context(reply, text, live, now))
+
+    def _turn(self, text: str, live: Context | None) -> Reply:
+        query = self.normalizer.query(text)
+        if live is not None:
+            answered = self._in_context(text, query, live)
+            if answered is not None:
+                return answered
+        return self._several(text, query) or self.reply(text)
+
+    def _in_context(self, text: str, query: Query, live: Context) -> Reply | None:
+        """The reply to a message that only makes sense with the last exchange, if it is one."""
+        item = pointed_item(text, len(live.items))
+        if item is not None:
+            pointed = live.items[item]
+            if not live.asked:
+                return self._judge_words(pointed)
+            follow = self.follow_ups.find(self.normalizer.query(text))
+            reply = self.reply(pointed)
+            entry = self.kb.faq.get(reply.entry or "") if reply.kind == "answer" else None
+            if entry is not None and follow is not None and follow.intent == "simpler":
+                return self._simpler(entry)
+            return reply
+        follow = self.follow_ups.find(query)
+        if follow is None and (live.said or live.verdict) and self._bare_kind_question(query):
+            follow = FollowUp("decide")
+        return self._follow_up(follow, live, text) if follow is not None else None
+
+    def _bare_kind_question(self, query: Query) -> bool:
+        """ "bpo or kpo?", "which one do we need": asks which kind, names no work of its own."""
+        if len(query.tokens) > FOLLOW_UP_WORDS + 1:
+            return False
+        if not (self.classifier.is_task_question(query) or len(self.classifier.kinds_named(query)) == 2):
+            return False
+        return len(self.normalizer.query(self.classifier.work_words(query)).content) <= 1
+
+    def _several(self, text: str, query: Query) -> Reply | None:
+        """The reply to a message that names several tasks or asks several questions."""
+        parts = split(query.english if query.hinglish else text)
+        if parts is None:
+            return None
+        if parts.kind == "questions":
+            return self._questions(text, parts.items)
+        if parts.kind == "list" and not self._mostly_tasks(parts.items):
+            return None
+        return self._tasks(text, parts.items)
+
+    def _mostly_tasks(self, items: Sequence[str]) -> bool:
+        """Whether at least half of a plain list names listed tasks ("payroll, data entry")."""
+        named = sum(self.classifier.find_task(self.normalizer.query(i)) is not None for i in items)
+        return 2 * named >= len(items)
+
+    def _follow_up(self, follow: FollowUp, ctx: Context, text: str) -> Reply | None:
+        """The reply to a follow-up, or None when the context does not give it a meaning."""
+        entry = self.kb.faq.get(ctx.entry) if ctx.entry else None
+        if follow.intent in ("reason", "simpler"):
+            if entry is None:
+                return self._verdict_again(ctx)
+            if follow.intent == "simpler" and entry.simple is not None:
+                return self._simpler(entry)
+            return self.answer(entry, task=self.kb.tasks.get(ctx.task or ""))
+        if follow.intent == "example":
+            return self._examples(ctx.verdict or ctx.kind)
+        if follow.intent == "other_kind":
+            return self._other_kind(ctx, text)
+        if follow.intent == "decide":
+            return self._decide_work(ctx)
+        if ctx.verdict is not None and not _QUESTION.match(follow.rest):  # "and bookkeeping?"
+            query = self.normalizer.query(follow.rest)
+            several = self._several(follow.rest, query)
+            if several is not None:
+                return several
+            if ctx.entry is None or self.classifier.find_task(query) is not None:
+                return self._judge_words(follow.rest)
+        return None
+
+    def _decide_work(self, ctx: Context) -> Reply | None:
+        """ "So what do we need?" after the user described their work over a few messages."""
+        if ctx.items and not ctx.said:
+            return self._tasks(" ".join(ctx.items), ctx.items)
+        for said in reversed(ctx.said):
+            parts = split(said)
+            if parts is not None and parts.kind != "questions":
+                several = self._tasks(said, parts.items)
+                if several is not None:
+                    return several
+        if ctx.said:
+            return self._judge_words(" ".join(ctx.said))
+        return self._verdict_again(ctx)
+
+    def _verdict_again(self, ctx: Context) -> Reply | None:
+        if ctx.task is not None and ctx.task in self.kb.tasks:
+            task = self.kb.tasks[ctx.task]
+            return self._classification(task.name, Verdict.listed(task, 100.0))
+        if ctx.work:
+            return self._judge_words(ctx.work)
+        return None
+
+    def _simpler(self, entry: FaqEntry) -> Reply:
+        """The entry in plain words when it has them, else the entry again."""
+        if entry.simple is None:
+            return self.answer(entry)
+        text = self.renderer.render("simpler", entry=entry, sources=self._sources(entry.sources))
+        return Reply("answer", text, self._entry_buttons("a", (entry.id, *entry.related)), entry=entry.id)
+
+    def _examples(self, kind: str | None) -> Reply:
+        """Examples of one kind, or of both side by side."""
+        examples = self.kb.chat.examples
+        if kind in examples:
+            return self.answer(self.kb.faq[examples[kind]])
+        return self._merged("", [(e.question, self.answer(e))
+                                 for e in (self.kb.faq[examples[k]] for k in VERDICTS)])
+
+    def _other_kind(self, ctx: Context, text: str) -> Reply | None:
+        """ "and for BPO?": the same question for the other kind (or the kind the message names)."""
+        named = self.classifier.kinds_named(self.normalizer.query(text))
+        current = ctx.kind or ctx.verdict
+        if len(named) == 1:
+            target = next(iter(named)).upper()
+        elif current is not None:
+            target = "BPO" if current == "KPO" else "KPO"
+        else:
+            return None
+        entry = self.kb.faq.get(ctx.entry) if ctx.entry else None
+        if entry is None:
+            return self._examples(target) if ctx.verdict else None
+        if entry.counterpart is not None and self._entry_kinds.get(entry.counterpart) == target:
+            return self.answer(self.kb.faq[entry.counterpart])
+        return self.answer(entry)
+
+    def _judge_words(self, words: str) -> Reply | None:
+        """A verdict on work described in the user's words; None when they name nothing."""
+        verdict = self._verdict_of(words)
+        return self._classification(words, verdict) if verdict is not None else None
+
+    def _verdict_of(self, words: str) -> Verdict | None:
+        """A listed task's verdict, or one judged from the nearest tasks and cue words."""
+        query = self.normalizer.query(words)
+        if not query.content:
+            return None
+        found = self.classifier.find_task(query)
+        return Verdict.listed(*found) if found is not None else self._unlisted(query)
+
+    def _unlisted(self, query: Query) -> Verdict:
+        """A verdict on work the knowledge base does not list, from its nearest tasks and cues."""
+        if self.semantic is None or self.encoder is None:
+            return self.classifier.judge_by_cues(query)
+        work = self.encoder.encode([self.classifier.work_words(query) or query.english])[0]
+        return self.classifier.judge_by_cues(query, self.semantic.nearest(work, NEIGHBOURS, "task"))
+
+    def _tasks(self, text: str, items: Sequence[str]) -> Reply | None:
+        """A verdict and a one-line reason for each task a message names, in its order."""
+        judged = [(item, self._verdict_of(item)) for item in self._task_items(items)]
+        rows = [(item, v) for item, v in judged if v is not None]
+        if len(rows) < len(judged):
+            return None
+        rendered = self.renderer.render("task_list", rows=rows)
+        kinds = [v.verdict for _, v in rows if v.verdict]
+        verdict = kinds[0] if len(set(kinds)) == 1 and len(kinds) == len(rows) else None
+        return Reply("classification", rendered, self._verdict_buttons(kinds), verdict=verdict,
+                     verdicts=tuple((item, v.verdict) for item, v in rows))
+
+    def _task_items(self, items: Sequence[str]) -> list[str]:
+        """Items split once more at "and" where both halves name listed tasks
+        ("patent filing and data entry"), not where they name one ("regulatory and compliance")."""
+        out: list[str] = []
+        for item in items:
+            halves = re.split(r"\s+(?:and|or|&)\s+", item, maxsplit=1, flags=re.IGNORECASE)
+            named = [self.classifier.find_task(self.normalizer.query(h)) for h in halves]
+            out.extend(halves if len(halves) == 2 and all(named) else [item])
+        return out
+
+    def _verdict_buttons(self, kinds: Sequence[str | None]) -> tuple[tuple[Button, ...], ...]:
+        """After verdicts: examples of the kinds given, then the general follow-ups."""
+        examples = self.kb.chat.examples
+        given = [examples[k] for k in dict.fromkeys(kinds) if k in examples]
+        others = [i for i in self.kb.cues.follow_up if i not in examples.values()]
+        return self._entry_buttons("a", [*given, *others])
+
+    def _questions(self, text: str, questions: Sequence[str]) -> Reply | None:
+        """Each question of a message that asks several, answered in one reply."""
+        replies = [(q, self.reply(q)) for q in _carry_kinds(questions, self.classifier.kinds_named,
+                                                            self.normalizer.query)]
+        if len({(r.kind, r.entry, r.verdict) for _, r in replies}) == 1:
+            return replies[0][1]  # "is lpo a thing? legal process outsourcing?" asks one thing twice
+        if sum(_sure(r) for _, r in replies) < 2:
+            return None  # at most one part understood: the message is better read whole
+        return self._merged(text, replies)
+
+    def _merged(self, text: str, replies: Sequence[tuple[str, Reply]]) -> Reply:
+        """Several replies as one message within Telegram's limit, their buttons merged."""
+        texts = fit([r.text for _, r in replies], MESSAGE_LIMIT - 200)
+        rendered = self.renderer.render("parts", parts=[  # each text is already rendered, escaped HTML
+            (question, Markup(part)) for (question, _), part in zip(replies, texts, strict=True)])
+        rows: list[tuple[Button, ...]] = []
+        for _, reply in replies:
+            for row in reply.buttons[:1]:
+                if row not in rows and all(b.data and b.data.startswith("a:") for b in row):
+                    rows.append(row)
+        return Reply("parts", rendered, tuple(rows[:MAX_BUTTONS]),
+                     verdicts=tuple(v for _, r in replies for v in r.verdicts),
+                     parts=tuple(r for _, r in replies), asked=tuple(q for q, _ in replies))
+
+    def _next_context(self, reply: Reply, text: str, live: Context | None, now: float) -> Context:
+        heard = (live or Context(at=now)).heard(text, now)
+        if reply.kind == "smalltalk":
+            return heard  # "thanks!" keeps the topic
+        last = reply.parts[-1] if reply.parts else reply
+        topic = replace(heard, entry=None, task=None, verdict=None, work=None, kind=None, items=())
+        settled = replace(topic, said=())
+        if reply.parts:
+            return replace(settled, items=reply.asked, asked=True)
+        if len(last.verdicts) > 1:
+            return replace(settled, items=tuple(words for words, _ in last.verdicts))
+        if last.kind == "answer" and last.entry is not None:
+            task = next((t.id for t in self.kb.tasks.values() if t.faq == last.entry), None)
+            return replace(settled, entry=last.entry, kind=self._entry_kinds.get(last.entry),
+                           verdict=_kind(last.verdict), task=task if last.verdict else None)
+        if last.kind == "classification" and last.verdict is not None:
+            listed = last.entry if last.entry in self.kb.tasks else None
+            work = None if listed else (last.verdicts[-1][0] if last.verdicts else text)
+            return replace(settled, task=listed, verdict=_kind(last.verdict), work=work,
+                           kind=_kind(last.verdict))
+        return topic
+
 
     def step_press(self, data: str | None, state: DialogState | None, now: float
                    ) -> tuple[DialogState | None, Reply]:
@@ -196,9 +450,7 @@ class Engine:
         if self.combiner.asks_task(evidence) >= limits.gate:
             if task is not None and task.score >= limits.task:
                 return self._classification(text, Verdict.listed(self.kb.tasks[task.target], task.score))
-            work = self.encoder.encode([self.classifier.work_words(query)])[0]
-            verdict = self.classifier.judge_by_cues(query, self.semantic.nearest(work, NEIGHBOURS, "task"))
-            return self._classification(text, verdict, hits)
+            return self._classification(text, self._unlisted(query), hits)
         if best is not None and chance >= limits.answer:
             return self.answer(self.kb.faq[best], round(chance * 100, 1))
         close = [e for e, _ in ranked] if chance >= limits.suggest else []
@@ -292,11 +544,19 @@ class Engine:
         return self._fallback(text, "unknown")
 
     def _smalltalk_id(self, query: Query) -> str | None:
+        """Greetings, thanks and the like: a close phrasing, or a message made only of
+        their words ("ok thanks bro"), the entry sharing most of them."""
         if len(query.tokens) > SMALLTALK_MAX_WORDS:
             return None
         found = process.extractOne(query.text, self._smalltalk.keys(), scorer=fuzz.ratio,
                                    processor=None, score_cutoff=SMALLTALK_AT)
-        return self._smalltalk[found[0]] if found else None
+        if found is not None:
+            return self._smalltalk[found[0]]
+        words = set(query.tokens)
+        if not words or not words <= self._smalltalk_words.keys() | _FILLERS:
+            return None
+        shared = Counter(owner for word in words for owner in self._smalltalk_words.get(word, ()))
+        return shared.most_common(1)[0][0] if shared else None
 
     # --- replies ----------------------------------------------------------------
 
@@ -335,9 +595,10 @@ class Engine:
         if verdict.verdict is None and close:
             buttons = self._entry_buttons("s", close)
         else:
-            buttons = self._entry_buttons("a", self.kb.cues.follow_up)
+            buttons = self._verdict_buttons([verdict.verdict])
         return Reply("classification", rendered, buttons, entry=task.id if task else None,
-                     score=verdict.score if task else None, verdict=verdict.verdict)
+                     score=verdict.score if task else None, verdict=verdict.verdict,
+                     verdicts=((task.name if task else text, verdict.verdict),))
 
     def _suggestions(self, text: str, hits: Sequence[Hit]) -> Reply:
         return self._suggestions_of(text, [self.kb.faq[h.target] for h in hits], hits[0].score)
@@ -382,13 +643,34 @@ class Engine:
         """Inline-mode cards for a query, one page."""
         return self.cards.page(query[:256], offset)
 
-    def privacy(self, logging: bool, days: float) -> Reply:
-        """What the bot stores about users: /privacy."""
-        return Reply("help", self.renderer.render("privacy", logging=logging, days=round(days)))
+    def privacy(self, logging: bool, days: float, terminal: bool = False) -> Reply:
+        """What the bot stores about users: /privacy (in the terminal chat: nothing after /quit)."""
+        return Reply("help", self.renderer.render("privacy", logging=logging, days=round(days),
+                                                  terminal=terminal,
+                                                  minutes=round(self.context_minutes)))
 
     def help(self) -> Reply:
-        """The /help text."""
-        return Reply("help", self.renderer.render("help", examples=self.featured()))
+        """The /help text, with every command."""
+        return Reply("help", self.renderer.render("help", examples=self.featured(),
+                                                  commands=self.commands()))
+
+    def command(self, text: str, terminal: bool = False) -> Reply:
+        """A /command typed as text: /help, /compare, /privacy, or a note listing the commands."""
+        name = text.split()[0].lstrip("/").split("@")[0].lower() if text.split() else ""
+        if name == "help":
+            return self.help()
+        if name == "compare":
+            return self.cards.dimension(next(iter(self.kb.dimensions)), edit=False) if terminal \
+                else self.comparison()
+        if name == "privacy":
+            return self.privacy(False, 0, terminal=terminal)
+        return self.unknown_command(text)
+
+    def unknown_command(self, text: str) -> Reply:
+        """ "I don't know that command", with the ones there are."""
+        rendered = self.renderer.render("unknown_command", command=text.split()[0] if text.split() else "",
+                                        commands=self.commands())
+        return Reply("help", rendered)
 
     def non_text(self) -> Reply:
         """The polite note for stickers, photos and other non-text messages."""
@@ -454,6 +736,48 @@ class Engine:
         return [self.kb.sources[i] for i in ids]
 
 
+def _kind(verdict: str | None) -> Literal["BPO", "KPO"] | None:
+    return "BPO" if verdict == "BPO" else "KPO" if verdict == "KPO" else None
+
+
+def _one_kind(kinds: frozenset[str]) -> Literal["BPO", "KPO"] | None:
+    """ "KPO" for {"kpo"}, "BPO" for {"bpo"}, None for both or neither."""
+    return _kind(next(iter(kinds)).upper()) if len(kinds) == 1 else None
+
+
+def _carry_kinds(questions: Sequence[str], kinds: Callable[[Query], frozenset[str]],
+                 query: Callable[[str], Query]) -> list[str]:
+    """Later questions with "it" standing for the kind an earlier one named:
+    "explain bpo. and is kpo part of it?" asks whether KPO is part of BPO."""
+    out: list[str] = []
+    named: str | None = None
+    for question in questions:
+        own = kinds(query(question))
+        if named is not None and re.search(r"\b(?:it|them|they|that one)\b", question, re.IGNORECASE) \
+                and named not in own:
+            question = re.sub(r"\b(?:it|them|they|that one)\b", named.upper(), question, count=1,
+                              flags=re.IGNORECASE)
+        named = next(iter(own)) if len(own) == 1 else named
+        out.append(question)
+    return out
+
+
+def fit(texts: Sequence[str], limit: int) -> list[str]:
+    """Texts cut at paragraph breaks so that together they stay under `limit` characters.
+
+    Each keeps at least its first paragraph (its title); paragraphs are dropped from
+    the end of the longest text first. Tags never span a paragraph break in the
+    templates, so every cut text is still valid Telegram HTML.
+    """
+    paragraphs = [t.split("\n\n") for t in texts]
+    while sum(len("\n\n".join(p)) for p in paragraphs) > limit:
+        longest = max(range(len(paragraphs)), key=lambda i: len("\n\n".join(paragraphs[i])))
+        if len(paragraphs[longest]) <= 1:
+            break
+        paragraphs[longest] = paragraphs[longest][:-1]
+    return ["\n\n".join(p) for p in paragraphs]
+
+
 def _listed_verdict(reply: Reply) -> bool:
     """Whether a reply gives a listed task's verdict (on its card, or opening its own entry)."""
     return reply.entry is not None and reply.verdict is not None
@@ -491,6 +815,12 @@ def _other_language(query: Query, text: str) -> bool:
     english = sum(1 for t in query.tokens if t in _ENGLISH_HINTS)
     return query.foreign >= 2 and query.foreign > english
 
+
+_QUESTION = re.compile(r"(?:what|whats|which|who|how|why|when|where|is|are|does|do|can|should|would)\b",
+                       re.IGNORECASE)
+
+_FILLERS = frozenset(stem(w) for w in "bro sir madam yaar man dude so very really much a lot the it this".split())
+"""Words small talk carries that say nothing of their own ("ok thanks bro")."""
 
 _YES_NO = frozenset("is are was were does do did would should can could will shall".split())
 """First words of a yes/no question ("is payroll BPO?")."""

@@ -167,3 +167,101 @@ def _score(report: Report, item: Item, reply: Reply) -> bool:
     elif reply.kind in ("suggestions", "classification"):
         report.deferred += 1
     return False
+
+
+# --- conversations -----------------------------------------------------------------
+
+CATEGORIES = ("follow_up", "multi_question", "multi_task", "own_work", "topic_switch")
+"""What a conversation of tests/data/conversations/*.yaml tests."""
+TURN_SECONDS = 20.0
+"""Time between the turns of a scored conversation."""
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One user message of a conversation, with what the reply must be (or nothing to score)."""
+
+    user: str
+    expect: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Conversation:
+    id: str
+    category: str
+    turns: tuple[Turn, ...]
+
+
+@dataclass
+class ChatReport:
+    """Scored turns right per category, and every miss."""
+
+    right: dict[str, int] = field(default_factory=dict)
+    scored: dict[str, int] = field(default_factory=dict)
+    misses: list[tuple[str, str, dict[str, Any], Reply]] = field(default_factory=list)
+
+    def table(self) -> list[str]:
+        def cell(c: str | None) -> str:
+            right = sum(self.right.values()) if c is None else self.right.get(c, 0)
+            scored = sum(self.scored.values()) if c is None else self.scored.get(c, 0)
+            return f"{100 * right / scored:.0f}% ({right}/{scored})" if scored else "–"
+        lines = ["| category | scored turns right |", "|---|---|"]
+        lines += [f"| {c} | {cell(c)} |" for c in CATEGORIES if c in self.scored]
+        return [*lines, f"| all | {cell(None)} |"]
+
+
+def load_conversations(path: Path) -> list[Conversation]:
+    """The conversations of a set file."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise EvalSetError(f"{path}: cannot be read: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("conversations"), list):
+        raise EvalSetError(f"{path}: must be a mapping with a list under 'conversations'")
+    out = []
+    for n, raw in enumerate(data["conversations"], start=1):
+        if not isinstance(raw, dict) or raw.get("category") not in CATEGORIES or not raw.get("turns"):
+            raise EvalSetError(f"{path}: conversation #{n} needs a known category and turns")
+        turns = tuple(Turn(str(t["user"]), t.get("expect")) for t in raw["turns"])
+        out.append(Conversation(str(raw.get("id", n)), raw["category"], turns))
+    return out
+
+
+def evaluate_conversations(engine: Engine, conversations: Iterable[Conversation]) -> ChatReport:
+    """Play each conversation through the engine, as a chat would, and score its turns."""
+    report = ChatReport()
+    for conversation in conversations:
+        context, now = None, 1_800_000_000.0
+        for turn in conversation.turns:
+            reply = engine.converse(turn.user, context, now)
+            context, now = reply.context, now + TURN_SECONDS
+            if turn.expect is None:
+                continue
+            category = conversation.category
+            report.scored[category] = report.scored.get(category, 0) + 1
+            if turn_right(turn.expect, reply):
+                report.right[category] = report.right.get(category, 0) + 1
+            else:
+                report.misses.append((conversation.id, turn.user, turn.expect, reply))
+    return report
+
+
+def turn_right(expect: dict[str, Any], reply: Reply) -> bool:
+    """Whether a reply is what a turn's `expect` asks for."""
+    confident = reply.kind in ("answer", "parts") or (reply.kind == "classification" and reply.verdict)
+    if "entry" in expect:
+        wanted = expect["entry"] if isinstance(expect["entry"], list) else [expect["entry"]]
+        return reply.kind == "answer" and reply.entry in wanted
+    if "verdict" in expect:
+        return reply.verdict == expect["verdict"]
+    if "verdicts" in expect:
+        return [v for _, v in reply.verdicts] == list(expect["verdicts"])
+    if "parts" in expect:
+        parts = reply.parts or ((reply,) if reply.kind != "parts" else ())
+        return len(parts) == len(expect["parts"]) and all(
+            turn_right(e, p) for e, p in zip(expect["parts"], parts, strict=True))
+    if "smalltalk" in expect:
+        return reply.kind == "smalltalk"
+    if "off_topic" in expect:
+        return not confident
+    return False

@@ -49,6 +49,11 @@ class FaqEntry:
     sources: tuple[str, ...]
     derived: bool = False
     featured: bool = False
+    counterpart: str | None = None
+    """The entry asking the same of the other kind (what_is_kpo <-> what_is_bpo), for
+    "and for BPO?"; entries that compare both kinds have none."""
+    simple: str | None = None
+    """The answer in two or three plain sentences, for "say it more simply"."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +137,26 @@ class Cues:
     """Words that stand for a task named earlier ("payroll, is that bpo?"), where a marker expects one."""
 
 
+FOLLOW_UPS = ("reason", "simpler", "example", "other_kind", "decide")
+"""What a follow-up may ask of the previous exchange (knowledge/conversation.yaml)."""
+
+
+@dataclass(frozen=True)
+class Chat:
+    """Wording of follow-ups that only make sense with the previous exchange."""
+
+    follow_ups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """A `FOLLOW_UPS` intent -> the short messages that ask it ("why?" -> reason)."""
+    and_openers: tuple[str, ...] = ()
+    """Words opening a follow-up that names something new of the same sort ("and payroll?")."""
+    examples: Mapping[str, str] = field(default_factory=dict)
+    """"BPO"/"KPO" -> the FAQ entry listing examples of that kind."""
+    keywords: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """A `FOLLOW_UPS` intent -> words that ask it in a message made only of such words."""
+    neutral: tuple[str, ...] = ()
+    """Words a follow-up may hold besides its intent's keywords ("explain", "again", "it")."""
+
+
 @dataclass(frozen=True)
 class DialogOption:
     """One answer to a dialog question, leaning towards BPO (negative) or KPO (positive)."""
@@ -179,6 +204,7 @@ class KnowledgeBase:
     lexicon: Lexicon
     cues: Cues
     dialog: Dialog
+    chat: Chat = Chat()
 
     def counts(self) -> dict[str, int]:
         """How many items of each kind, for `kb check` and logs."""
@@ -291,6 +317,8 @@ FAQ_SPEC: Spec = {
     "sources": (_texts, True),
     "derived": (_flag, False),
     "featured": (_flag, False),
+    "counterpart": (_text, False),
+    "simple": (_short(600), False),
 }
 DIMENSION_SPEC: Spec = {
     "id": (_text, True),
@@ -392,7 +420,7 @@ class _Collector:
         return ok
 
 
-_MULTI_KEY_FILES = {"synonyms.yaml", "cues.yaml", "dialog.yaml"}
+_MULTI_KEY_FILES = {"synonyms.yaml", "cues.yaml", "dialog.yaml", "conversation.yaml"}
 
 
 def _one_line(exc: Exception) -> str:
@@ -424,11 +452,12 @@ def load(folder: Path | str | None = None) -> KnowledgeBase:
     lexicon = _lexicon(c)
     cues = _cues(c)
     dialog = _dialog(c, dimensions)
-    _cross_check(c, sources, faq, dimensions, tasks, smalltalk, out_of_scope, cues)
+    chat = _chat(c)
+    _cross_check(c, sources, faq, dimensions, tasks, smalltalk, out_of_scope, cues, chat)
     if c.problems:
         raise KnowledgeError(c.problems)
     return KnowledgeBase(root, sources, faq, dimensions, tasks, smalltalk, out_of_scope, lexicon,
-                         cues, dialog)
+                         cues, dialog, chat)
 
 
 def _date(value: Any) -> str | None:
@@ -441,6 +470,7 @@ def _faq(e: dict[str, Any]) -> FaqEntry:
         phrasings=_tuple(e["phrasings"]), answer=e["answer"].strip(),
         related=tuple(e["related"]), sources=tuple(e["sources"]),
         derived=e.get("derived", False), featured=e.get("featured", False),
+        counterpart=e.get("counterpart"), simple=(e.get("simple") or "").strip() or None,
     )
 
 
@@ -561,6 +591,46 @@ def _cues(c: _Collector) -> Cues:
                 tuple(follow_up), tuple(r.strip().lower() for r in references))
 
 
+def _chat(c: _Collector) -> Chat:
+    file = "conversation.yaml"
+    data = c.read(file, "follow_ups") or {}
+    for key in sorted(set(data) - {"follow_ups", "and_openers", "examples", "keywords", "neutral"}):
+        c.problem(file, None, key, "unknown top-level key")
+    follow_ups = _intents(c, file, data, "follow_ups")
+    keywords = _intents(c, file, data, "keywords")
+    neutral = data.get("neutral", [])
+    if message := _texts(neutral):
+        c.problem(file, None, "neutral", message)
+        neutral = []
+    openers = data.get("and_openers", [])
+    if message := _texts(openers):
+        c.problem(file, None, "and_openers", message)
+        openers = []
+    examples = data.get("examples", {})
+    if not isinstance(examples, dict) or set(examples) != set(VERDICTS) \
+            or not all(isinstance(v, str) for v in examples.values()):
+        c.problem(file, None, "examples", "must map BPO and KPO to an FAQ id each")
+        examples = {}
+    return Chat(follow_ups, _tuple(openers), dict(examples), keywords, _tuple(neutral))
+
+
+def _intents(c: _Collector, file: str, data: dict[str, Any], key: str) -> dict[str, tuple[str, ...]]:
+    """A mapping of follow-up intents to lists of phrases or words."""
+    raw = data.get(key, {})
+    if not isinstance(raw, dict):
+        c.problem(file, None, key, "must map an intent to a list of phrases")
+        return {}
+    out: dict[str, tuple[str, ...]] = {}
+    for intent, phrases in raw.items():
+        if intent not in FOLLOW_UPS:
+            c.problem(file, str(intent), key, f"unknown follow-up; known: {', '.join(FOLLOW_UPS)}")
+        elif message := _texts(phrases):
+            c.problem(file, str(intent), key, message)
+        else:
+            out[intent] = _tuple(phrases)
+    return out
+
+
 def _number(value: Any) -> str | None:
     ok = isinstance(value, (int, float)) and not isinstance(value, bool)
     return None if ok else f"must be a number, not {value!r}"
@@ -607,7 +677,7 @@ def _dialog(c: _Collector, dimensions: Mapping[str, Dimension]) -> Dialog:
 def _cross_check(c: _Collector, sources: Mapping[str, Source], faq: Mapping[str, FaqEntry],
                  dimensions: Mapping[str, Dimension], tasks: Mapping[str, Task],
                  smalltalk: Mapping[str, SmallTalk], out_of_scope: Mapping[str, OutOfScope],
-                 cues: Cues) -> None:
+                 cues: Cues, chat: Chat) -> None:
     """References between files, and phrasings claimed by two entries."""
     for file, items in (("faq.yaml", faq), ("dimensions.yaml", dimensions), ("tasks.yaml", tasks)):
         for item in items.values():
@@ -615,11 +685,16 @@ def _cross_check(c: _Collector, sources: Mapping[str, Source], faq: Mapping[str,
                 if source not in sources:
                     c.problem(file, item.id, "sources", f"unknown source id '{source}'")  # type: ignore[attr-defined]
     for entry in faq.values():
+        if entry.counterpart is not None and entry.counterpart not in faq:
+            c.problem("faq.yaml", entry.id, "counterpart", f"unknown FAQ id '{entry.counterpart}'")
         for ref in entry.related:
             if ref not in faq:
                 c.problem("faq.yaml", entry.id, "related", f"unknown FAQ id '{ref}'")
             elif ref == entry.id:
                 c.problem("faq.yaml", entry.id, "related", "an entry cannot be related to itself")
+    for kind, ref in chat.examples.items():
+        if ref not in faq:
+            c.problem("conversation.yaml", kind, "examples", f"unknown FAQ id '{ref}'")
     for ref in cues.follow_up:
         if ref not in faq:
             c.problem("cues.yaml", None, "follow_up", f"unknown FAQ id '{ref}'")

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.conversation import Context
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,14 @@ class Reply:
     """A short popup note for a button press (answerCallbackQuery)."""
     edit: bool = False
     """Replace the message the pressed button sits on, instead of sending a new one."""
+    verdicts: tuple[tuple[str, str | None], ...] = ()
+    """Each task a message named, in the user's words, with its verdict (None: can't tell)."""
+    parts: tuple[Reply, ...] = ()
+    """The reply to each question of a message that asked several."""
+    asked: tuple[str, ...] = ()
+    """Those questions, as the user wrote them."""
+    context: Context | None = None
+    """What this exchange was about, for reading the chat's next message with it."""
 
     def as_json(self, question: str) -> dict[str, object]:
         """The `kpo-bot ask --json` record of this reply."""
@@ -41,4 +53,6 @@ class Reply:
             "verdict": self.verdict,
             "text": self.text,
             "buttons": [[{"text": b.text, "callback_data": b.data} for b in row] for row in self.buttons],
+            "verdicts": [{"task": task, "verdict": verdict} for task, verdict in self.verdicts],
+            "parts": [{"kind": p.kind, "entry": p.entry, "verdict": p.verdict} for p in self.parts],
         }

@@ -39,7 +39,7 @@ class SemanticIndex:
     def __init__(self, phrasings: Sequence[Phrasing], vectors: Vectors) -> None:
         order = sorted(range(len(phrasings)), key=lambda i: (phrasings[i].kind, phrasings[i].target))
         self._vectors = np.ascontiguousarray(vectors[order]) if order else vectors
-        keys = [(phrasings[i].kind, phrasings[i].target) for i in order]
+        keys: list[tuple[HitKind, str]] = [(phrasings[i].kind, phrasings[i].target) for i in order]
         starts = [n for n, key in enumerate(keys) if n == 0 or key != keys[n - 1]]
         self._starts = np.array(starts, dtype=np.intp)
         self._targets = [keys[n] for n in starts]
@@ -59,7 +59,7 @@ class SemanticIndex:
         if kind is not None:
             best = np.where(self._kinds == kind, best, -np.inf)
         top = [i for i in np.argsort(-best, kind="stable")[:limit] if np.isfinite(best[i])]
-        return [Hit(*self._targets[i], round(float(best[i]) * 100, 1)) for i in top]
+        return [_hit(self._targets[i], float(best[i])) for i in top]
 
 
     def nearest(self, vector: Vectors, count: int, kind: HitKind) -> list[Hit]:
@@ -67,7 +67,12 @@ class SemanticIndex:
         cosines = self._vectors @ vector
         rows = np.flatnonzero(self._row_kinds == kind)
         top = rows[np.argsort(-cosines[rows], kind="stable")[:count]]
-        return [Hit(*self._row_targets[i], round(float(cosines[i]) * 100, 1)) for i in top]
+        return [_hit(self._row_targets[i], float(cosines[i])) for i in top]
+
+
+def _hit(key: tuple[HitKind, str], cosine: float) -> Hit:
+    kind, target = key
+    return Hit(kind, target, round(cosine * 100, 1))
 
 
 def build_index(phrasings: Sequence[Phrasing], encoder: Encoder, cache_dir: Path | None

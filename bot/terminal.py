@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from collections.abc import Sequence
 
-from bot.engine import Button, Reply
+from bot.conversation import Context
+from bot.dialog import DialogState
+from bot.engine import Button, Engine, Reply
 
 _STYLES = {"b": "1", "strong": "1", "i": "3", "em": "3", "u": "4", "ins": "4", "code": "2", "pre": "2"}
 _TAG = re.compile(r"<(/?)([a-zA-Z-]+)[^>]*>")
@@ -41,3 +44,57 @@ def show(reply: Reply, *, color: bool) -> tuple[str, list[Button]]:
 
 def _choice_lines(choices: Sequence[Button]) -> list[str]:
     return [f"  [{n}] {b.text}" for n, b in enumerate(choices, start=1)]
+
+
+class Session:
+    """One terminal chat: its /classify dialog, its conversation context and the choices on screen.
+
+    `kpo-bot chat` and `kpo-bot chat --json` both go through `turn`, so a script
+    reading JSON sees exactly what a person at the terminal sees.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.state: DialogState | None = None
+        self.context: Context | None = None
+        self.choices: list[Button] = []
+
+    def opening(self) -> Reply:
+        """The greeting shown when the chat starts; its buttons become the choices."""
+        reply = self.engine.start()
+        self.choices = buttons_of(reply)
+        return reply
+
+    def turn(self, text: str, now: float | None = None) -> Reply:
+        """The reply to one typed line: a question, a number for a choice, or a /command."""
+        now = time.time() if now is None else now
+        self.state, reply = self._step(text.strip(), now)
+        if reply.context is not None:
+            self.context = reply.context
+        # A note (stale press, vote) or a hint mid-dialog leaves the last choices in force.
+        new = buttons_of(reply)
+        if new or (reply.kind not in ("stale", "feedback") and self.state is None):
+            self.choices = new
+        return reply
+
+    def _step(self, text: str, now: float) -> tuple[DialogState | None, Reply]:
+        engine, state = self.engine, self.state
+        choice = _choice_number(text)
+        if choice is not None and 1 <= choice <= len(self.choices) and self.choices[choice - 1].data:
+            return engine.step_press(self.choices[choice - 1].data, state, now)
+        if choice is not None:
+            return state, Reply("stale", "", note=f"There is no choice {text} on screen; type a question.")
+        if text in ("/classify", "/cancel", "/start classify"):
+            if text == "/cancel":
+                self.context = None
+            return engine.step_command(text.split()[-1].lstrip("/"), state, now)
+        if text.startswith("/start"):
+            return engine.step_start(text.split()[1] if " " in text else None, state, now)
+        if text.startswith("/"):
+            return state, engine.command(text, terminal=True)
+        return engine.step_text(text, state, now, self.context)
+
+
+def _choice_number(text: str) -> int | None:
+    """A typed choice number: ASCII digits only, short ("²" and 5,000 digits are not numbers)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 3 else None

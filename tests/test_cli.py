@@ -35,7 +35,8 @@ def test_ask_json_gives_one_valid_object_per_line() -> None:
     assert records[0]["kind"] == "answer" and records[0]["entry"] == "what_is_kpo"
     assert records[2]["kind"] == "classification" and records[2]["verdict"] == "BPO"
     for r in records:
-        assert set(r) == {"question", "kind", "entry", "score", "verdict", "text", "buttons"}
+        assert set(r) == {"question", "kind", "entry", "score", "verdict", "text", "buttons", "verdicts",
+                          "parts"}
         parse_html(r["text"])
         for row in r["buttons"]:
             assert all(set(b) == {"text", "callback_data"} for b in row)
@@ -118,7 +119,23 @@ def test_chat_keeps_the_choices_through_a_hint_and_notes_a_missing_one() -> None
     out = result.stdout
     assert "There is no choice 9" in out
     assert "Please answer question 2 of" in out and "Question 3 of" in out
-    assert "KPO vs BPO at a glance" in out
+    assert "KPO vs BPO at a glance" not in out, "the terminal shows one dimension at a time"
+    assert "Next »" in out
+
+
+def test_chat_json_reads_a_conversation_and_prints_one_object_per_line() -> None:
+    lines = ["what is kpo", "same for bpo?", "1", "/foo", "payroll, patent filing and data entry: bpo or kpo?",
+             "is payroll bpo or kpo", "why?"]
+    result = kpo_bot("chat", "--json", stdin="\n".join(lines) + "\n")
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["question"] for r in records] == lines
+    assert records[0]["entry"] == "what_is_kpo" and records[3]["kind"] == "help"
+    assert "don't know the command" in records[3]["text"]
+    assert [v["verdict"] for v in records[4]["verdicts"]] == ["BPO", "KPO", "BPO"]
+    assert records[6]["verdict"] == "BPO" and records[6]["verdicts"][0]["task"] == "Payroll processing"
+    for r in records:
+        parse_html(r["text"])
 
 
 def test_report_reads_the_data_directory(tmp_path: Path) -> None:

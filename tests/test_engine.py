@@ -38,7 +38,8 @@ def test_listed_tasks_get_their_verdict(engine: Engine, text: str, verdict: str)
 
 
 def test_an_unlisted_task_is_judged_from_its_wording(engine: Engine) -> None:
-    reply = engine.reply("is analysing clinical trial results for a pharma company bpo or kpo?")
+    reply = engine.reply("we have two people who read our rivals' annual reports and write a summary of their "
+                         "strategy for the board, bpo or kpo?")
     assert reply.kind == "classification" and reply.verdict == "KPO"
     assert "confidence" in reply.text
 

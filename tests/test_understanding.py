@@ -56,8 +56,8 @@ def test_hinglish_and_long_messages_are_answered(engine: Engine, text: str, entr
 
 
 def test_a_free_text_task_gets_a_verdict_with_its_closest_examples_in_plain_words(engine: Engine) -> None:
-    reply = engine.reply("we have two people doing competitor price tracking and writing reports, "
-                         "should that go to a BPO or KPO?")
+    reply = engine.reply("we have two people who read our rivals' annual reports and write a summary of "
+                         "their strategy for the board, should that go to a BPO or KPO?")
     assert reply.kind == "classification" and reply.verdict == "KPO"
     assert "closest examples" in reply.text and "confidence" in reply.text
     for stem_fragment in ("analysi", "entri", "competit", "track"):

@@ -1,0 +1,170 @@
+"""Messages that ask several things at once: a list of tasks, or two or three questions.
+
+People write "payroll, patent filing and data entry: bpo or kpo?", bullet or
+numbered lists, "(a) ... (b) ...", "we have one guy who does data entry and
+another who designs our logo", or "what's kpo and does it pay better?". Each
+part is answered on its own and the answers are put together in one reply.
+This module only finds the parts; the engine answers them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+MAX_PARTS = 5
+"""More parts than this are not split: a long list is more likely prose than a set of asks."""
+MAX_TASK_WORDS = 10
+"""A list item longer than this is a sentence, not the name of a piece of work."""
+
+_BULLET = re.compile(r"^\s*(?:[-*•·–]|\(?\d{1,2}\s*[.):-]|\(?[a-eA-E][.)]|q\d)\s+(.+?)\s*$", re.IGNORECASE)
+_INLINE = re.compile(r"(?:^|\s)(?:\(?(?:\d{1,2}|[a-eA-E])\)|\d{1,2}\.(?=\s)|[qQ]\d(?=\s))\s*")
+_QUESTION_START = re.compile(
+    r"^(?:and\s+|also\s+|but\s+|so\s+|ok\s+)?(?:what|whats|what's|which|who|how|why|when|where|is|are|does|do|"
+    r"did|can|could|should|would|will|explain|define|describe|tell|list|give|compare|name)\b",
+    re.IGNORECASE)
+_ASK_SPLIT = re.compile(
+    r"(?<=\?)\s+|(?<=[.!])\s+(?=(?:and\s+|also\s+|but\s+)?(?:what|which|who|how|why|is|are|does|do|can|"
+    r"should|would|explain|define|tell)\b)|\s*(?:,\s*|\s)(?:and|also|plus|\+)\s+(?=(?:what|whats|what's|which|who|"
+    r"how|why|is|are|does|do|can|should|would|will)\s)|,\s+(?=(?:what|whats|what's|which|who|how|why|define|"
+    r"explain|list|give|name|tell|compare)\s)|\s+[&+]\s+(?=(?:what|whats|which|who|how|why|is|are|does|do|"
+    r"can|define|explain|list|give|main|full)\b)",
+    re.IGNORECASE)
+_TAG = re.compile(
+    r"[\s,:;\-–—]*(?:(?:which|what)\s+(?:is|are|one|ones|kind|type|about)\b.*|same\s+(?:category|kind|type|"
+    r"thing)\b.*|(?:are\s+(?:they|these|those)|"
+    r"is\s+(?:it|each|this|that))\b.*|(?:bpo|kpo)\s*(?:or|/|r)\s*(?:bpo|kpo)\b.*|(?:bpo|kpo)\s*\??\s*$)",
+    re.IGNORECASE)
+_LIST_SPLIT = re.compile(r"\s*(?:,|;|/|\+|\band\b|\bor\b|&|\bplus\b)\s*", re.IGNORECASE)
+_HARD_SPLIT = re.compile(r"\s*(?:,|;|/|\+|&)\s*(?:and\s+|or\s+)?", re.IGNORECASE)
+"""Separators that never occur inside a task's name ("regulatory and compliance research")."""
+_SOMEONE = re.compile(
+    r"\b(?:and|while|but)\s+(?:another|the other|one more|someone else|a second)(?:\s+(?:guy|person|"
+    r"one|girl|lady|team|employee|staff member|colleague))?\s+(?:who\s+|that\s+)?", re.IGNORECASE)
+_OPENING = re.compile(
+    r"^.*?\b(?:one|a)\s+(?:guy|person|girl|lady|team|employee|staff member|colleague|person)\s+"
+    r"(?:who\s+|that\s+)?", re.IGNORECASE)
+
+_KINDS = re.compile(r"\b(?:bpo|kpo)s?\b", re.IGNORECASE)
+_LIST_HEAD = re.compile(r"\b(?:classify|these|following|tasks|jobs|things|which|bpo|kpo|sort|outsource|"
+                        r"two|three|four|both)\b", re.IGNORECASE)
+
+Kind = Literal["tasks", "questions", "list"]
+"""tasks: named as tasks ("..., bpo or kpo?"); list: a plain list that may be tasks; questions."""
+
+
+@dataclass(frozen=True)
+class Parts:
+    """What a message holds several of, and each one as the user wrote it."""
+
+    kind: Kind
+    items: tuple[str, ...]
+
+
+def split(text: str) -> Parts | None:
+    """The tasks or questions of a message that holds several; None for a single ask."""
+    items = _listed(text) or _after_colon(text)
+    if items is not None:
+        asking = any(_asks(i) or _KINDS.search(i) for i in items)
+        return Parts("questions" if asking else "tasks", tuple(items))
+    people = _people(text)
+    if people is not None:
+        return Parts("tasks", people)
+    tasks = _task_list(text)
+    if tasks is not None:
+        return Parts("tasks", tasks)
+    questions = _questions(text)
+    if questions is not None:
+        return Parts("questions", questions)
+    plain = _plain_list(text)
+    return Parts("list", plain) if plain is not None else None
+
+
+def _listed(text: str) -> list[str] | None:
+    """Bullet or numbered lines, or inline "1) ... 2) ..." / "(a) ... (b) ..." items."""
+    lines = [m.group(1) for line in text.splitlines() if (m := _BULLET.match(line))]
+    if 2 <= len(lines) <= MAX_PARTS:
+        return [_clean(line) for line in lines]
+    pieces = [p for p in _INLINE.split(text) if p.strip()]
+    if _INLINE.search(text) and 2 <= len(pieces) <= MAX_PARTS + 1:
+        found = list(_INLINE.finditer(text))
+        if len(found) >= 2:
+            items = [_clean(text[m.end():(found[n + 1].start() if n + 1 < len(found) else len(text))])
+                     for n, m in enumerate(found)]
+            items = [i for i in items if i]
+            return items if len(items) >= 2 else None
+    return None
+
+
+def _after_colon(text: str) -> list[str] | None:
+    """ "classify these: bookkeeping, market research, call centre" """
+    head, colon, tail = text.partition(":")
+    if not colon or not _LIST_HEAD.search(head):
+        return None
+    pieces = _pieces(_TAG.sub("", tail))
+    pieces = [p for p in pieces if p]
+    fits = 2 <= len(pieces) <= MAX_PARTS and all(len(p.split()) <= MAX_TASK_WORDS for p in pieces)
+    return pieces if fits else None
+
+
+def _people(text: str) -> tuple[str, ...] | None:
+    """ "one guy who does data entry and another who designs our logo, which is which?" """
+    if not _SOMEONE.search(text):
+        return None
+    body = _TAG.sub("", text)
+    pieces = [_clean(_OPENING.sub("", p)) for p in _SOMEONE.split(body)]
+    pieces = [p for p in pieces if p]
+    return tuple(pieces) if 2 <= len(pieces) <= MAX_PARTS else None
+
+
+def _task_list(text: str) -> tuple[str, ...] | None:
+    """ "payroll, patent filing and data entry: bpo or kpo?" (a list before or after the ask)."""
+    head = _TAG.sub("", text).strip()
+    if head == text.strip() or _asks(head):
+        head = re.sub(r"^.*?\b(?:is|are|classify|for)\s*:?\s+", "", head, flags=re.IGNORECASE) \
+            if _asks(head) else head
+    pieces = _pieces(head)
+    if not 2 <= len(pieces) <= MAX_PARTS or any(len(p.split()) > MAX_TASK_WORDS for p in pieces):
+        return None
+    if head == text.strip():  # no "bpo or kpo?" tag: only a plain list of short names
+        return None
+    if any(_asks(p) for p in pieces):
+        return None
+    return tuple(pieces)
+
+
+def _plain_list(text: str) -> tuple[str, ...] | None:
+    """ "payroll, patent filing, data entry": short items, no question; the engine decides
+    whether they are tasks."""
+    if _asks(text) or not re.search(r"[,+&]", text):
+        return None
+    pieces = _pieces(text)
+    fits = 2 <= len(pieces) <= MAX_PARTS and all(len(p.split()) <= MAX_TASK_WORDS // 2 for p in pieces)
+    return tuple(pieces) if fits else None
+
+
+def _questions(text: str) -> tuple[str, ...] | None:
+    """ "what's kpo and does it pay better?", "explain bpo. and is kpo part of it?" """
+    pieces = [p.strip(" ,.;") for p in _ASK_SPLIT.split(text.strip())]
+    pieces = [p for p in pieces if p and len(p.split()) >= 2]
+    if not 2 <= len(pieces) <= MAX_PARTS or not any(_asks(p) for p in pieces):
+        return None
+    return tuple(re.sub(r"^(?:and|also|but|so|ok)\s+", "", p, flags=re.IGNORECASE) for p in pieces)
+
+
+def _pieces(text: str) -> list[str]:
+    """A list's items: split at commas and the like, and at "and"/"or" only without them."""
+    hard = [_clean(p) for p in _HARD_SPLIT.split(text)]
+    hard = [p for p in hard if p]
+    if len(hard) >= 2:
+        return hard
+    return [p for p in (_clean(p) for p in _LIST_SPLIT.split(text)) if p]
+
+
+def _asks(text: str) -> bool:
+    return text.rstrip().endswith("?") or bool(_QUESTION_START.match(text.strip()))
+
+
+def _clean(item: str) -> str:
+    return item.strip(" \t,.;:-–—?!").strip()
