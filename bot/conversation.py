@@ -123,8 +123,13 @@ class FollowUps:
         rest = " ".join(words).strip(" ?!.,")
         return FollowUp("and", rest) if opened and rest else None
 
+    def empty(self, query: Query) -> bool:
+        """Whether a message says nothing but filler ("ok so?", "hmm")."""
+        return bool(query.tokens) and not (set(query.content) - self._neutral)
+
     def _by_keywords(self, query: Query) -> FollowUp | None:
         """A message made only of one intent's words and neutral ones ("why tho", "what about kpo")."""
+        spoken = set(query.tokens) - self._neutral
         words = set(query.content) - self._neutral
         for intent, keys in self._keywords.items():
             if words and words <= keys:
@@ -136,7 +141,7 @@ class FollowUps:
 
 
 _FILLERS = ("please", "pls", "bro", "sir", "yaar", "ok", "okay", "so", "then", "huh", "hmm", "um", "na",
-            "just", "now", "again", "thanks")
+            "just", "now", "again", "thanks", "bhai", "po", "toh", "to", "hey")
 """Words that do not change what a follow-up asks ("say it more simply pls")."""
 
 _INTENTS: dict[str, Intent] = {"reason": "reason", "simpler": "simpler", "example": "example",

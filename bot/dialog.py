@@ -164,8 +164,9 @@ class DialogFlow:
             if option is not None:
                 moved, reply = self._answer(state, f"{state.step}_{option}")
                 return moved, replace(reply, edit=False)  # typed: a new message, below the text
-            return state, Reply("dialog", self.renderer.render(
-                "dialog_hint", index=state.step, total=self.total))
+            hint = self.renderer.render("dialog_hint", index=state.step, total=self.total)
+            question = self._question(state)  # typed text: the question again, with its buttons
+            return state, replace(question, text=f"{hint}\n\n{question.text}", edit=False)
         if default_process(text) == default_process(self.renderer.label("dialog_skip")):
             return self.on_press(state, "skip", now)
         found = self.classifier.find_task(self.normalizer.query(text))

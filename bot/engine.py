@@ -24,7 +24,7 @@ from bot.decision import Combiner, Evidence, shipped
 from bot.dialog import DialogFlow, DialogState
 from bot.encoder import Encoder, Vectors, default_encoder
 from bot.conversation import FOLLOW_UP_WORDS, CONTEXT_MINUTES, Context, FollowUp, FollowUps, pointed_item
-from bot.focus import asked_part
+from bot.focus import asked_part, without_opener
 from bot.parts import split
 from bot.knowledge import VERDICTS, FaqEntry, KnowledgeBase, Task, load
 from bot.matching import QUESTION_SCORER, Hit, Index, Weights, build_documents
@@ -134,7 +134,7 @@ class Engine:
         The reply carries the new context for the adapter to keep.
         """
         live = context if context is not None and not context.expired(now, self.context_minutes) else None
-        reply = self._turn(text, live)
+        reply = self._turn(without_opener(text), live)
         return replace(reply, context=self._next_context(reply, text, live, now))
 
     def _turn(self, text: str, live: Context | None) -> Reply:
@@ -161,6 +161,8 @@ class Engine:
         follow = self.follow_ups.find(query)
         if follow is None and (live.said or live.verdict) and self._bare_kind_question(query):
             follow = FollowUp("decide")
+        if follow is None and live.said and live.verdict is None and self.follow_ups.empty(query):
+            follow = FollowUp("decide")  # "ok so?" after a description of one's work
         return self._follow_up(follow, live, text) if follow is not None else None
 
     def _bare_kind_question(self, query: Query) -> bool:
@@ -197,7 +199,8 @@ class Engine:
                 return self._simpler(entry)
             return self.answer(entry, task=self.kb.tasks.get(ctx.task or ""))
         if follow.intent == "example":
-            return self._examples(ctx.verdict or ctx.kind)
+            named = self.classifier.kinds_named(self.normalizer.query(text))
+            return self._examples(_one_kind(named) or ctx.verdict or ctx.kind)
         if follow.intent == "other_kind":
             return self._other_kind(ctx, text)
         if follow.intent == "decide":
@@ -318,6 +321,9 @@ class Engine:
         """Each question of a message that asks several, answered in one reply."""
         replies = [(q, self.reply(q)) for q in _carry_kinds(questions, self.classifier.kinds_named,
                                                             self.normalizer.query)]
+        understood = [(q, r) for q, r in replies if r.kind != "fallback"]
+        if len(understood) >= 2:
+            replies = understood  # "I'm a B.Com student from Pune." is context, not a question
         if len({(r.kind, r.entry, r.verdict) for _, r in replies}) == 1:
             return replies[0][1]  # "is lpo a thing? legal process outsourcing?" asks one thing twice
         if sum(_sure(r) for _, r in replies) < 2:
@@ -343,8 +349,9 @@ class Engine:
         if reply.kind == "smalltalk":
             return heard  # "thanks!" keeps the topic
         last = reply.parts[-1] if reply.parts else reply
-        topic = replace(heard, entry=None, task=None, verdict=None, work=None, kind=None, items=())
-        settled = replace(topic, said=())
+        topic = replace(heard, entry=None, task=None, verdict=None, work=None, kind=None, items=(),
+                        asked=False)
+        settled = replace(topic, said=()) if last.verdict is not None or len(last.verdicts) > 1 else topic
         if reply.parts:
             return replace(settled, items=reply.asked, asked=True)
         if len(last.verdicts) > 1:
@@ -819,7 +826,9 @@ def _other_language(query: Query, text: str) -> bool:
 _QUESTION = re.compile(r"(?:what|whats|which|who|how|why|when|where|is|are|does|do|can|should|would)\b",
                        re.IGNORECASE)
 
-_FILLERS = frozenset(stem(w) for w in "bro sir madam yaar man dude so very really much a lot the it this".split())
+_FILLERS = frozenset(stem(w) for w in
+                     "bro bhai sir madam ji po yaar man dude so very really much a lot the it this superb "
+                     "awesome".split())
 """Words small talk carries that say nothing of their own ("ok thanks bro")."""
 
 _YES_NO = frozenset("is are was were does do did would should can could will shall".split())

@@ -37,3 +37,16 @@ def asked_part(text: str) -> str | None:
     asking = questions or [p for p in parts if _ASKING.match(p)]
     chosen = asking[-1] if asking else parts[-1]
     return chosen if chosen != text.strip() else None
+
+
+_OPENER = re.compile(
+    r"^(?:(?:ok|okay|ok so|so|anyway|anyways|alright|hmm|btw|also)\s*[,.!]*\s+)?"
+    r"(?:(?:back to|coming back to|returning to)\s+(?:it|the topic|outsourcing|kpo|bpo|business|work|"
+    r"the question|my question)\s*[,.:!-]*\s*)", re.IGNORECASE)
+
+
+def without_opener(text: str) -> str:
+    """The message without an opening that only changes the subject back
+    ("ok back to it, what about financial modelling")."""
+    stripped = _OPENER.sub("", text, count=1)
+    return stripped if stripped.strip() else text

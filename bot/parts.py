@@ -15,28 +15,31 @@ from typing import Literal
 
 MAX_PARTS = 5
 """More parts than this are not split: a long list is more likely prose than a set of asks."""
+TERSE_WORDS = 6
+"""A part that does not ask outright ("full form of bpo") may be this long, and must name a kind."""
 MAX_TASK_WORDS = 10
 """A list item longer than this is a sentence, not the name of a piece of work."""
 
 _BULLET = re.compile(r"^\s*(?:[-*•·–]|\(?\d{1,2}\s*[.):-]|\(?[a-eA-E][.)]|q\d)\s+(.+?)\s*$", re.IGNORECASE)
 _INLINE = re.compile(r"(?:^|\s)(?:\(?(?:\d{1,2}|[a-eA-E])\)|\d{1,2}\.(?=\s)|[qQ]\d(?=\s))\s*")
 _QUESTION_START = re.compile(
-    r"^(?:and\s+|also\s+|but\s+|so\s+|ok\s+)?(?:what|whats|what's|which|who|how|why|when|where|is|are|does|do|"
+    r"^(?:and\s+|also\s+|but\s+|so\s+|ok\s+)?(?:what|whats|what's|wht|wat|which|who|how|why|when|where|is|are|does|do|"
     r"did|can|could|should|would|will|explain|define|describe|tell|list|give|compare|name)\b",
     re.IGNORECASE)
 _ASK_SPLIT = re.compile(
     r"(?<=\?)\s+|(?<=[.!])\s+(?=(?:and\s+|also\s+|but\s+)?(?:what|which|who|how|why|is|are|does|do|can|"
-    r"should|would|explain|define|tell)\b)|\s*(?:,\s*|\s)(?:and|also|plus|\+)\s+(?=(?:what|whats|what's|which|who|"
-    r"how|why|is|are|does|do|can|should|would|will)\s)|,\s+(?=(?:what|whats|what's|which|who|how|why|define|"
-    r"explain|list|give|name|tell|compare)\s)|\s+[&+]\s+(?=(?:what|whats|which|who|how|why|is|are|does|do|"
-    r"can|define|explain|list|give|main|full)\b)",
+    r"should|would|explain|define|tell)\b)|\s*(?:,\s*|\s)(?:and|n|also|plus)\s+(?=(?:what|whats|what's|wht|which|who|"
+    r"how|why|is|are|does|do|can|should|would|will)\s)|,\s+(?=(?:what|whats|what's|wht|which|who|how|why|define|"
+    r"explain|list|give|name|tell|compare|is|are|does|do|can|second|third)\s)|\s+\+\s+|\s+&\s+(?=(?:what|whats|"
+    r"which|who|how|why|is|are|does|do|can|define|explain|list|give|main|full|examples?)\b)",
     re.IGNORECASE)
 _TAG = re.compile(
     r"[\s,:;\-–—]*(?:(?:which|what)\s+(?:is|are|one|ones|kind|type|about)\b.*|same\s+(?:category|kind|type|"
-    r"thing)\b.*|(?:are\s+(?:they|these|those)|"
-    r"is\s+(?:it|each|this|that))\b.*|(?:bpo|kpo)\s*(?:or|/|r)\s*(?:bpo|kpo)\b.*|(?:bpo|kpo)\s*\??\s*$)",
+    r"thing)\b.*|(?:(?:are|r)\s+(?:they|these|those)|"
+    r"is\s+(?:it|each|this|that))\b.*|(?:bpo|kpo)\s*(?:or|/|r)\s*(?:bpo|kpo)\b.*)"
+    r"|\s*[,:;\-–—]\s*(?:bpo|kpo)\s*\??\s*$",
     re.IGNORECASE)
-_LIST_SPLIT = re.compile(r"\s*(?:,|;|/|\+|\band\b|\bor\b|&|\bplus\b)\s*", re.IGNORECASE)
+_LIST_SPLIT = re.compile(r"\s*(?:,|;|/|\+|\band\s+also\b|\band\b|\bn\b|\bor\b|&|\bplus\b)\s*", re.IGNORECASE)
 _HARD_SPLIT = re.compile(r"\s*(?:,|;|/|\+|&)\s*(?:and\s+|or\s+)?", re.IGNORECASE)
 """Separators that never occur inside a task's name ("regulatory and compliance research")."""
 _SOMEONE = re.compile(
@@ -46,6 +49,7 @@ _OPENING = re.compile(
     r"^.*?\b(?:one|a)\s+(?:guy|person|girl|lady|team|employee|staff member|colleague|person)\s+"
     r"(?:who\s+|that\s+)?", re.IGNORECASE)
 
+_FIRST = re.compile(r"^(?:\d\s*q(?:uestion)?s?\s*:|first(?:ly)?,?\s+)", re.IGNORECASE)
 _KINDS = re.compile(r"\b(?:bpo|kpo)s?\b", re.IGNORECASE)
 _LIST_HEAD = re.compile(r"\b(?:classify|these|following|tasks|jobs|things|which|bpo|kpo|sort|outsource|"
                         r"two|three|four|both)\b", re.IGNORECASE)
@@ -71,12 +75,12 @@ def split(text: str) -> Parts | None:
     people = _people(text)
     if people is not None:
         return Parts("tasks", people)
-    tasks = _task_list(text)
-    if tasks is not None:
-        return Parts("tasks", tasks)
     questions = _questions(text)
     if questions is not None:
         return Parts("questions", questions)
+    tasks = _task_list(text)
+    if tasks is not None:
+        return Parts("tasks", tasks)
     plain = _plain_list(text)
     return Parts("list", plain) if plain is not None else None
 
@@ -86,6 +90,9 @@ def _listed(text: str) -> list[str] | None:
     lines = [m.group(1) for line in text.splitlines() if (m := _BULLET.match(line))]
     if 2 <= len(lines) <= MAX_PARTS:
         return [_clean(line) for line in lines]
+    plain = [line.strip() for line in text.splitlines() if line.strip()]
+    if 3 <= len(plain) <= MAX_PARTS and all(len(line.split()) <= MAX_TASK_WORDS // 2 for line in plain):
+        return [_clean(line) for line in plain]  # a short item on each line, no bullets
     pieces = [p for p in _INLINE.split(text) if p.strip()]
     if _INLINE.search(text) and 2 <= len(pieces) <= MAX_PARTS + 1:
         found = list(_INLINE.finditer(text))
@@ -99,10 +106,13 @@ def _listed(text: str) -> list[str] | None:
 
 def _after_colon(text: str) -> list[str] | None:
     """ "classify these: bookkeeping, market research, call centre" """
-    head, colon, tail = text.partition(":")
-    if not colon or not _LIST_HEAD.search(head):
+    found = re.search(r":|\s[-–—]\s", text)
+    if found is None:
         return None
+    tail = text[found.end():]
     pieces = _pieces(_TAG.sub("", tail))
+    if not _LIST_HEAD.search(text[:found.start()]) and len(pieces) < 3:
+        return None
     pieces = [p for p in pieces if p]
     fits = 2 <= len(pieces) <= MAX_PARTS and all(len(p.split()) <= MAX_TASK_WORDS for p in pieces)
     return pieces if fits else None
@@ -120,14 +130,14 @@ def _people(text: str) -> tuple[str, ...] | None:
 
 def _task_list(text: str) -> tuple[str, ...] | None:
     """ "payroll, patent filing and data entry: bpo or kpo?" (a list before or after the ask)."""
+    if _TAG.search(text) is None:
+        return None  # no "bpo or kpo?": only a plain list of short names, decided by the engine
     head = _TAG.sub("", text).strip()
-    if head == text.strip() or _asks(head):
+    if _asks(head):
         head = re.sub(r"^.*?\b(?:is|are|classify|for)\s*:?\s+", "", head, flags=re.IGNORECASE) \
             if _asks(head) else head
     pieces = _pieces(head)
     if not 2 <= len(pieces) <= MAX_PARTS or any(len(p.split()) > MAX_TASK_WORDS for p in pieces):
-        return None
-    if head == text.strip():  # no "bpo or kpo?" tag: only a plain list of short names
         return None
     if any(_asks(p) for p in pieces):
         return None
@@ -146,11 +156,15 @@ def _plain_list(text: str) -> tuple[str, ...] | None:
 
 def _questions(text: str) -> tuple[str, ...] | None:
     """ "what's kpo and does it pay better?", "explain bpo. and is kpo part of it?" """
-    pieces = [p.strip(" ,.;") for p in _ASK_SPLIT.split(text.strip())]
-    pieces = [p for p in pieces if p and len(p.split()) >= 2]
-    if not 2 <= len(pieces) <= MAX_PARTS or not any(_asks(p) for p in pieces):
+    pieces = [p.strip(" ,.;") for p in _ASK_SPLIT.split(_FIRST.sub("", text.strip()))]
+    pieces = [re.sub(r"^(?:and|also|but|so|ok|second|third|then)\s+", "", p, flags=re.IGNORECASE)
+              for p in pieces if p and len(p.split()) >= 2]
+    terse = [p for p in pieces if not _asks(p)]
+    if not 2 <= len(pieces) <= MAX_PARTS or len(terse) >= len(pieces):
         return None
-    return tuple(re.sub(r"^(?:and|also|but|so|ok)\s+", "", p, flags=re.IGNORECASE) for p in pieces)
+    if any(len(p.split()) > TERSE_WORDS or not _KINDS.search(p) for p in terse):
+        return None  # "my dad says kpo is just fancy bpo. is it a subset?" asks one thing after a remark
+    return tuple(pieces)
 
 
 def _pieces(text: str) -> list[str]:
