@@ -103,7 +103,8 @@ class Engine:
         if kind == "classify" and not target:
             return self.dialog.start(now)
         if kind == "compare":
-            return state, (self.cards.dimension(target, edit=False) if target else self.comparison())
+            card = self.cards.dimension(target, edit=False) if target else None
+            return state, card or self.comparison()  # an unknown dimension: the whole table
         if kind == "faq" and target in self.kb.faq:
             return state, self.answer(self.kb.faq[target])
         if kind == "task" and target in self.kb.tasks:
