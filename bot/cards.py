@@ -107,7 +107,7 @@ class Cards:
     def page(self, query: str, offset: str) -> CardPage:
         """Cards for an inline query, best first, one page from `offset`."""
         cards = self.search(query.strip())
-        start = int(offset) if offset.isdigit() and int(offset) < len(cards) else 0
+        start = _page_start(offset, len(cards))
         end = start + PAGE_SIZE
         return CardPage(cards[start:end], str(end) if end < len(cards) else "")
 
@@ -165,6 +165,18 @@ class Cards:
         text = self.renderer.render("card_nothing", query=query)
         return Card("none", self.renderer.label("card_nothing_title"),
                     self.renderer.label("card_nothing_description"), text, "help")
+
+
+def _page_start(offset: str, total: int) -> int:
+    """Where the page at an inline offset starts; 0 for anything but one this bot sent.
+
+    The offset comes from the client: only ASCII digits of a small number are taken
+    (str.isdigit also accepts "²" and int() refuses it; a 5,000-digit number is refused too).
+    """
+    if not offset or len(offset) > 4 or not offset.isascii() or not offset.isdigit():
+        return 0
+    start = int(offset)
+    return start if start < total else 0
 
 
 def _first_sentence(text: str) -> str:

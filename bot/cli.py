@@ -134,10 +134,12 @@ def _chat_turn(engine: Engine, text: str, choices: Sequence[Button], state: Dial
                ) -> tuple[DialogState | None, Reply]:
     """The engine's reply to one line typed in the terminal chat, dialog included."""
     now = time.time()
-    if text.isdigit() and 1 <= int(text) <= len(choices) and choices[int(text) - 1].data:
-        return engine.step_press(choices[int(text) - 1].data, state, now)
-    if text.isdigit():
-        return state, Reply("stale", "", note=f"There is no choice {text} on screen; type a question.")
+    if text.isascii() and text.isdigit():  # "²" and "٣" are digits to str.isdigit, not to int()
+        number = int(text) if len(text) <= 4 else 0
+        data = choices[number - 1].data if 1 <= number <= len(choices) else None
+        if data:
+            return engine.step_press(data, state, now)
+        return state, Reply("stale", "", note=f"There is no choice {text[:10]} on screen; type a question.")
     if text in ("/classify", "/cancel", "/start classify"):
         return engine.step_command(text.split()[-1].lstrip("/"), state, now)
     if text.startswith("/start"):

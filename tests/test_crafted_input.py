@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.engine import Engine
 from bot.tghtml import parse_html
 from tests.test_cli import kpo_bot
@@ -15,6 +17,19 @@ def test_a_deep_link_to_an_unknown_dimension_gets_the_comparison(engine: Engine)
 
 def test_chat_survives_a_deep_link_to_an_unknown_dimension() -> None:
     result = kpo_bot("chat", stdin="/start compare_nosuchthing\nwhat is kpo\n")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "Knowledge Process Outsourcing" in result.stdout
+
+
+@pytest.mark.parametrize("offset", ["²", "٣", "1" * 5000, "-1", " 3", "20.0", "0x10"])
+def test_an_inline_offset_outside_the_pages_starts_from_the_first(engine: Engine, offset: str) -> None:
+    page = engine.inline("", offset)
+    assert page.cards and page.cards == engine.inline("", "").cards
+
+
+def test_chat_survives_unicode_digits_and_huge_numbers() -> None:
+    result = kpo_bot("chat", stdin="²\n" + "9" * 5000 + "\n٣\nwhat is kpo\n")
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert "Knowledge Process Outsourcing" in result.stdout
