@@ -194,7 +194,9 @@ class DialogFlow:
         if action == "skip" and state.step == 0:
             state = replace(state, step=1)
             return state, self._question(state)
-        if action == "back" and state.step >= 1:
+        if action.startswith("back"):  # back_<step>: a repeated press finds the step moved on
+            if action != f"back_{state.step}" or state.step < 1:
+                return state, self._note("dialog_answered")
             state = replace(state, step=state.step - 1)
             return state, self._question(state) if state.step else self._describe(state, edit=True)
         return self._answer(state, action)
@@ -228,7 +230,8 @@ class DialogFlow:
 
     def _control(self, state: DialogState, action: str) -> Button:
         """A Skip, Back or Cancel button of this dialog run."""
-        return Button(self.renderer.label(f"dialog_{action}"), action_data(state, action))
+        data = action_data(state, f"back_{state.step}" if action == "back" else action)
+        return Button(self.renderer.label(f"dialog_{action}"), data)
 
     def _result(self, state: DialogState) -> Reply:
         prior = self.kb.tasks.get(state.prior) if state.prior else None

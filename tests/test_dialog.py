@@ -100,10 +100,10 @@ def test_back_keeps_answers_and_cancel_ends(engine: Engine) -> None:
     state, _ = engine.step_command("classify", None, NOW)
     state, _ = _press(engine, state, "skip")
     state, _ = _press(engine, state, "1_j")
-    state, reply = _press(engine, state, "back")
+    state, reply = _press(engine, state, "back_2")
     assert state.step == 1 and state.answers[0] == "j"
     assert any(b.text.startswith("✓") for row in reply.buttons for b in row)
-    state, reply = _press(engine, state, "back")
+    state, reply = _press(engine, state, "back_1")
     assert state.step == 0 and "Describe the task" in reply.text
     state, reply = _press(engine, state, "cancel")
     assert state is None and "cancelled" in reply.text
@@ -155,3 +155,20 @@ def test_typing_an_option_label_answers_the_question(engine: Engine) -> None:
     assert moved.step == 3 and moved.answers[1] == "e" and not reply.edit
     kept, reply = engine.step_text("hmm no idea really", moved, NOW)
     assert kept.step == 3 and "buttons" in reply.text
+
+
+def _button(reply, label: str) -> str:
+    return next(b.data for row in reply.buttons for b in row if b.text.endswith(label))
+
+
+def test_a_double_press_of_back_goes_back_once(engine: Engine) -> None:
+    state, _ = engine.step_command("classify", None, NOW)
+    state, _ = _press(engine, state, "skip")
+    state, _ = _press(engine, state, "1_j")
+    state, reply = _press(engine, state, "2_e")
+    assert state.step == 3
+    back = _button(reply, "Back")
+    state, reply = engine.step_press(back, state, NOW)
+    assert state.step == 2
+    again, reply = engine.step_press(back, state, NOW)  # the same button, delivered twice
+    assert again == state and reply.kind == "stale"
