@@ -46,7 +46,7 @@ def encode(kind: str, target: str, arg: str | None = None) -> str:
 
 def decode(data: str | None) -> Callback | None:
     """The parsed payload, or None for anything outside the scheme."""
-    if not data or len(data.encode("utf-8")) > MAX_BYTES:
+    if not data or not data.isascii() or len(data) > MAX_BYTES:  # the scheme is ASCII only
         return None
     found = _PATTERN.fullmatch(data)
     if found is None or found.group(1) not in KINDS:

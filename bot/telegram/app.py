@@ -19,6 +19,7 @@ from telegram.ext import (
     MessageHandler,
     PersistenceInput,
     PicklePersistence,
+    TypeHandler,
     filters,
 )
 
@@ -88,6 +89,8 @@ def register_handlers(app: Application, admin_ids: tuple[int, ...] = ()) -> None
     # New messages only: PTB's defaults also hand edited messages (and, to MessageHandler,
     # channel posts) to these handlers. An edit was answered already, before it was edited.
     new = filters.UpdateType.MESSAGE
+    # Telegram redelivers an update whose webhook answer was slow: the repeat is dropped first.
+    app.add_handler(TypeHandler(Update, handlers.drop_repeats), group=-1)
     admins = new & filters.User(user_id=admin_ids)
     commands = {"start": handlers.start, "help": handlers.help_command,
                 "classify": handlers.classify, "cancel": handlers.cancel,
@@ -104,8 +107,10 @@ def register_handlers(app: Application, admin_ids: tuple[int, ...] = ()) -> None
     app.add_handler(MessageHandler(
         new & filters.TEXT & addressed & (~filters.COMMAND | filters.ChatType.PRIVATE),
         log("message", handlers.question)))
-    app.add_handler(MessageHandler(new & filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.COMMAND,
-                                   log("message", handlers.non_text)))
+    # Stickers, photos and voice get a polite note; service messages (a pin, a timer change) nothing.
+    app.add_handler(MessageHandler(
+        new & filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
+        log("message", handlers.non_text)))
     app.add_error_handler(handlers.on_error)
 
 

@@ -6,9 +6,12 @@ exactly as `kpo-bot chat` and `kpo-bot ask` do.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import time
+from typing import Literal
+from collections import OrderedDict
 
 from telegram import (
     CallbackQuery,
@@ -22,8 +25,8 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError
-from telegram.ext import ContextTypes, filters
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
+from telegram.ext import ApplicationHandlerStop, ContextTypes, filters
 
 from bot.dialog import DialogState
 from bot.reply import Reply
@@ -31,6 +34,8 @@ from bot.telegram import dialogs, operator
 from bot.telegram.context import engine_of
 
 _LOG = logging.getLogger(__name__)
+IGNORED = "ignored"
+"""The outcome logged for an update without what its handler needs (no message, no query)."""
 INLINE_CACHE_SECONDS = 300
 """Cards change only with a knowledge-base update, so Telegram may cache answers a while."""
 
@@ -49,10 +54,10 @@ async def send(message: Message, reply: Reply) -> Message:
     return await message.reply_text(reply.text, reply_markup=markup(reply))
 
 
-async def send_turn(update: Update, context: ContextTypes.DEFAULT_TYPE,
+async def send_turn(message: Message, update: Update, context: ContextTypes.DEFAULT_TYPE,
                     state: DialogState | None, reply: Reply) -> None:
     """Send a reply that may move the user's dialog on, and remember the dialog."""
-    sent = await send(update.effective_message, reply)
+    sent = await send(message, reply)
     _remember(update, context, state, sent if reply.buttons else None)
 
 
@@ -91,21 +96,36 @@ def without_mention(text: str, username: str | None) -> str:
     return re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE).strip()
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     """Greet the user, or open the topic a deep link names (/start compare_pay)."""
+    message = update.effective_message
+    if message is None:
+        return IGNORED
     param = context.args[0] if context.args else None
     state, reply = engine_of(context).step_start(param, _dialog(update, context), time.time())
-    await send_turn(update, context, state, reply)
+    await send_turn(message, update, context, state, reply)
+    return reply.kind
 
 
-async def compare(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def compare(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     """Show the comparison overview with a button per dimension."""
-    await send(update.effective_message, engine_of(context).comparison())
+    return await _send_plain(update, engine_of(context).comparison())
 
 
-async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _send_plain(update: Update, reply: Reply) -> str:
+    """Send a reply that leaves any dialog as it is."""
+    message = update.effective_message
+    if message is None:
+        return IGNORED
+    await send(message, reply)
+    return reply.kind
+
+
+async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     """Offer comparison cards for `@bot <query>` in any chat."""
     query = update.inline_query
+    if query is None:
+        return IGNORED
     engine = engine_of(context)
     page = engine.inline(query.query, query.offset)
     label = engine.renderer.label
@@ -120,6 +140,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await query.answer(results, cache_time=INLINE_CACHE_SECONDS, next_offset=page.next_offset or None,
                        button=InlineQueryResultsButton(label("inline_classify"),
                                                        start_parameter="classify"))
+    return "inline"
 
 
 def deep_link(username: str, param: str) -> str:
@@ -127,54 +148,102 @@ def deep_link(username: str, param: str) -> str:
     return f"https://t.me/{username}?start={param}"
 
 
-async def classify(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def classify(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     """Start the /classify dialog."""
-    await _dialog_command(update, context, "classify")
+    return await _dialog_command(update, context, "classify")
 
 
-async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     """Cancel the dialog under way."""
-    await _dialog_command(update, context, "cancel")
+    return await _dialog_command(update, context, "cancel")
 
 
-async def _dialog_command(update: Update, context: ContextTypes.DEFAULT_TYPE, command: str) -> None:
+async def _dialog_command(update: Update, context: ContextTypes.DEFAULT_TYPE,
+                          command: Literal["classify", "cancel"]) -> str:
+    message = update.effective_message
+    if message is None:
+        return IGNORED
     state, reply = engine_of(context).step_command(command, _dialog(update, context), time.time())
-    await send_turn(update, context, state, reply)
+    await send_turn(message, update, context, state, reply)
+    return reply.kind
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     """Explain how to ask questions."""
-    await send(update.effective_message, engine_of(context).help())
+    return await _send_plain(update, engine_of(context).help())
 
 
 async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     """Answer a text question."""
     message = update.effective_message
+    if message is None:
+        return IGNORED
     text = without_mention(message.text or "", context.bot.username)
     state, reply = engine_of(context).step_text(text, _dialog(update, context), time.time())
-    await send_turn(update, context, state, reply)
+    await send_turn(message, update, context, state, reply)
     await operator.log_question(update, context, text, reply)
     return reply.kind
 
 
-async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     """Politely say that only text is understood (stickers, photos, voice...)."""
-    await send(update.effective_message, engine_of(context).non_text())
+    return await _send_plain(update, engine_of(context).non_text())
 
 
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
-    """Answer a button press; stale or forged data gets a short popup note."""
+    """Answer a button press; stale or forged data gets a short popup note.
+
+    Every press is answered (answerCallbackQuery), even one whose handling fails,
+    so no client is left with a spinning button.
+    """
     query = update.callback_query
-    engine = engine_of(context)
+    if query is None:
+        return IGNORED
+    press = _Press(query)
+    try:
+        return await _handle_press(update, context, press)
+    except Exception:
+        if not press.answered:
+            with contextlib.suppress(TelegramError):
+                await press.answer(engine_of(context).stale().note)
+        raise
+
+
+class _Press:
+    """A callback query and whether it has been answered yet."""
+
+    def __init__(self, query: CallbackQuery) -> None:
+        self.query = query
+        self.answered = False
+
+    async def answer(self, note: str | None = None) -> None:
+        self.answered = True
+        await self.query.answer(note)
+
+    async def acknowledge(self) -> None:
+        """Stop the button's spinner; a press Telegram no longer accepts an answer for still gets its reply.
+
+        Telegram refuses answers to presses older than about 15 seconds ("query is
+        too old"), which is every press that queued up while the bot was down; the
+        user still wants what the button offers, so that refusal must not cost the reply.
+        """
+        try:
+            await self.answer()
+        except BadRequest as exc:
+            _LOG.info("press %s could not be acknowledged (%s); replying anyway", self.query.id, exc)
+
+
+async def _handle_press(update: Update, context: ContextTypes.DEFAULT_TYPE, press: _Press) -> str:
+    query, engine = press.query, engine_of(context)
     if not isinstance(query.message, Message):
-        await query.answer(engine.stale().note)
+        await press.answer(engine.stale().note)
         return "stale"
     state, reply = engine.step_press(query.data, _dialog(update, context), time.time())
     note = await operator.record_press(update, context, reply)
     if reply.kind in ("stale", "feedback"):
-        await query.answer(note)
+        await press.answer(note)
         return reply.kind
-    await acknowledge(query)
+    await press.acknowledge()
     if reply.edit:
         sent: Message | None = query.message
         try:
@@ -188,17 +257,20 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     return reply.kind
 
 
-async def acknowledge(query: CallbackQuery) -> None:
-    """Stop the button's spinner; a press Telegram no longer accepts an answer for still gets its reply.
+SEEN_KEY = "seen_updates"
+"""bot_data key of the latest update ids handled (bot_data is not persisted)."""
+SEEN_LIMIT = 10_000
 
-    Telegram refuses answers to presses older than about 15 seconds ("query is
-    too old"), which is every press that queued up while the bot was down; the
-    user still wants what the button offers, so that refusal must not cost the reply.
-    """
-    try:
-        await query.answer()
-    except BadRequest as exc:
-        _LOG.info("press %s could not be acknowledged (%s); replying anyway", query.id, exc)
+
+async def drop_repeats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stop an update whose update_id was handled already (a redelivery) from reaching a handler."""
+    seen: OrderedDict[int, None] = context.bot_data.setdefault(SEEN_KEY, OrderedDict())
+    if update.update_id in seen:
+        _LOG.info("update %s delivered again; dropped", update.update_id)
+        raise ApplicationHandlerStop
+    seen[update.update_id] = None
+    if len(seen) > SEEN_LIMIT:
+        seen.popitem(last=False)
 
 
 BLOCKED_KEY = "blocked_chats"

@@ -27,6 +27,7 @@ from bot.reply import Reply
 from bot.telegram.context import ENGINE_KEY, engine_of
 
 LOG_KEY = "question_log"
+IGNORED = "ignored"
 _LOG = logging.getLogger("bot.updates")
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[Any]]
 
@@ -70,34 +71,43 @@ async def record_press(update: Update, context: ContextTypes.DEFAULT_TYPE, reply
 
 async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     """Say what the bot stores about users and for how long."""
+    message = update.effective_message
+    if message is None:
+        return IGNORED
     qlog = question_log(context)
     reply = engine_of(context).privacy(bool(qlog and qlog.enabled), qlog.retention_days if qlog else 0)
-    await update.effective_message.reply_text(reply.text)
+    await message.reply_text(reply.text)
     return "privacy"
 
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     """Admins: questions in the last day and week, answer rate, top unanswered."""
+    message = update.effective_message
+    if message is None:
+        return IGNORED
     qlog = question_log(context)
     figures = await qlog.stats() if qlog else None
     text = engine_of(context).renderer.render("stats", stats=figures)
-    await update.effective_message.reply_text(text)
+    await message.reply_text(text)
     return "stats"
 
 
 async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     """Admins: re-read knowledge/ and templates/; swap them in only if they are valid."""
+    message = update.effective_message
+    if message is None:
+        return IGNORED
     current = engine_of(context)
     try:
         engine = await asyncio.to_thread(_build_like, current)
     except (KnowledgeError, TemplateProblem) as exc:
         problems = [str(p) for p in getattr(exc, "problems", [exc])]
         text = current.renderer.render("reload_failed", problems=problems[:30], more=len(problems) - 30)
-        await update.effective_message.reply_text(text)
+        await message.reply_text(text)
         return "reload-failed"
     context.bot_data[ENGINE_KEY] = engine
     text = engine.renderer.render("reload_done", counts=engine.kb.counts())
-    await update.effective_message.reply_text(text)
+    await message.reply_text(text)
     return "reloaded"
 
 

@@ -201,6 +201,11 @@ class BotAPIEmulator(BotMethods):
         """Fail each matching call with probability ``share`` until :meth:`clear_faults`."""
         self.faults.fail_share(share, make_fault(kind, retry_after, delay), methods, seed)
 
+    def redeliver(self, update: dict[str, Any]) -> None:
+        """Queue an update again under its own update_id, as Telegram does after a slow webhook answer."""
+        self.updates.pending.append(dict(update))
+        self.updates.terminate_poller(None)
+
     def clear_faults(self) -> None:
         self.faults.clear()
 
