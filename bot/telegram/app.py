@@ -91,7 +91,8 @@ def register_handlers(app: Application, admin_ids: tuple[int, ...] = ()) -> None
     new = filters.UpdateType.MESSAGE
     # Telegram redelivers an update whose webhook answer was slow: the repeat is dropped first.
     app.add_handler(TypeHandler(Update, handlers.drop_repeats), group=-1)
-    admins = new & filters.User(user_id=admin_ids)
+    # Admin output (figures, other users' unanswered questions) goes only to a private chat with an admin.
+    admins = new & filters.ChatType.PRIVATE & filters.User(user_id=admin_ids)
     commands = {"start": handlers.start, "help": handlers.help_command,
                 "classify": handlers.classify, "cancel": handlers.cancel,
                 "compare": handlers.compare, "privacy": operator.privacy}
