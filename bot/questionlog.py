@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import os
 import secrets
 import sqlite3
 import time
@@ -21,6 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
+
+from bot.files import atomic_write, create_private, private_dir
 
 _LOG = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -130,7 +131,9 @@ class QuestionLog:
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
-            self._data_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(self._data_dir)
+            self._salt_bytes()  # no salt, no log: never a row under an unsalted hash
+            create_private(self.path)  # SQLite gives its -wal and -shm files the same mode
             conn = sqlite3.connect(self.path, timeout=5)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(SCHEMA)
@@ -197,12 +200,34 @@ class QuestionLog:
         return gone
 
 
+MIN_SALT = 32
+"""Characters a salt must have; anything shorter (an empty file after a full disk) is replaced."""
+
+
+class SaltError(OSError):
+    """No usable salt: the log writes nothing rather than hash ids without one."""
+
+
 def load_salt(data_dir: Path) -> bytes:
-    """The data directory's salt, made on first use and readable by the owner only."""
+    """The data directory's salt, made on first use (atomically, mode 0600).
+
+    A salt file that is empty or too short (a write cut off by a full disk) is
+    replaced; if no good salt can be written, SaltError: ids are never hashed
+    with an empty or short salt, which would make them easy to recover.
+    """
     path = data_dir / "log-salt"
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    return path.read_text().strip().encode()
+    try:
+        salt = path.read_bytes().strip()
+    except FileNotFoundError:
+        salt = b""
+    except OSError as exc:
+        raise SaltError(f"cannot read {path}: {exc}") from exc
+    if len(salt) >= MIN_SALT:
+        return salt
+    salt = secrets.token_hex(32).encode()
+    try:
+        private_dir(data_dir)
+        atomic_write(path, salt)
+    except OSError as exc:
+        raise SaltError(f"cannot write {path}: {exc}") from exc
+    return salt
