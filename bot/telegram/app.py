@@ -17,32 +17,32 @@ from telegram.ext import (
     Defaults,
     InlineQueryHandler,
     MessageHandler,
-    PersistenceInput,
-    PicklePersistence,
     TypeHandler,
     filters,
 )
 
 from bot.engine import Engine
+from bot.files import private_dir
 from bot.logs import redact_token
 from bot.questionlog import QuestionLog
 from bot.settings import Settings
 from bot.telegram import dialogs, handlers, operator
 from bot.telegram.context import ENGINE_KEY
 from bot.telegram.ordering import ChatOrderedUpdateProcessor
+from bot.telegram.persistence import StatePersistence
 from bot.telegram.request import BotAPIRequest
 from bot.telegram.retry import RetryingRateLimiter
+
+
+STATE_FILE = "bot-state.pickle"
 
 
 def build_application(settings: Settings, engine: Engine) -> Application:
     """The Application `kpo-bot run` starts, and the end-to-end tests drive."""
     token = settings.require_token()
     redact_token(token)  # before build(): PTB logs its base URL, token included, at DEBUG
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    persistence = PicklePersistence(
-        settings.data_dir / "bot-state.pickle",
-        store_data=PersistenceInput(bot_data=False, chat_data=False, callback_data=False),
-    )
+    private_dir(settings.data_dir)
+    persistence = StatePersistence(settings.data_dir / STATE_FILE)
     app = (
         Application.builder()
         .token(token)
@@ -112,6 +112,8 @@ def register_handlers(app: Application, admin_ids: tuple[int, ...] = ()) -> None
     app.add_handler(MessageHandler(
         new & filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
         log("message", handlers.non_text)))
+    # Last: forget the user unless a dialog is under way (their data is persisted only while it is).
+    app.add_handler(TypeHandler(Update, dialogs.forget_idle), group=1)
     app.add_error_handler(handlers.on_error)
 
 

@@ -13,6 +13,7 @@ import logging
 import time
 from typing import Any
 
+from telegram import Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application, ContextTypes
 
@@ -34,16 +35,34 @@ def remember(app: Application, user_data: dict[str, Any] | None, user_id: int, c
     """Store the dialog's new state and the message it lives in (or forget it), and move its timeout."""
     if user_data is None:
         return
-    dialogs = user_data.setdefault(KEY, {})
     _cancel_timeout(app, user_id, chat_id)
     if state is None:
-        dialogs.pop(chat_id, None)
+        _dialogs(user_data).pop(chat_id, None)
         return
+    dialogs = user_data.setdefault(KEY, {})
     previous = dialogs.get(chat_id)
     if message_id is None and previous is not None:
         message_id = previous[1]
     dialogs[chat_id] = (state, message_id)
     _schedule_timeout(app, user_id, chat_id, state)
+
+
+def forget_idle_user(app: Application, user_id: int) -> None:
+    """Drop the user's data, in memory and in the state file, unless a dialog is under way.
+
+    PTB creates user_data for everyone who sends anything; kept, it would hold
+    every user's raw Telegram id for good, though /privacy promises that a user
+    is forgotten when their dialog ends, and it would grow without bound.
+    """
+    user_data = app.user_data.get(user_id)
+    if user_data is not None and not user_data.get(KEY):
+        app.drop_user_data(user_id)
+
+
+async def forget_idle(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """After every update: forget its user unless they are in a dialog."""
+    if isinstance(update, Update) and update.effective_user is not None:
+        forget_idle_user(context.application, update.effective_user.id)
 
 
 def restore_timeouts(app: Application) -> int:
@@ -91,6 +110,8 @@ async def _time_out(context: ContextTypes.DEFAULT_TYPE) -> None:
         _schedule_timeout(context.application, job.user_id, chat_id, state)
         return
     _dialogs(context.user_data).pop(chat_id, None)
+    if job.user_id is not None:
+        forget_idle_user(context.application, job.user_id)
     note = engine_of(context).dialog.timed_out()
     try:
         if message_id is not None:
