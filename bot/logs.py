@@ -13,36 +13,41 @@ import logging
 from typing import Any
 
 REDACTED = "[token]"
+REDACTED_SECRET = "[webhook secret]"
 _installed: dict[str, str] = {}
 
 
 def redact_token(token: str) -> None:
     """From now on, replace the token's secret part in every log record of this process."""
-    secret = token.split(":", 1)[-1]
+    redact(token.split(":", 1)[-1], REDACTED)
+
+
+def redact(secret: str, label: str = REDACTED_SECRET) -> None:
+    """From now on, replace `secret` by `label` in every log record of this process."""
     if not secret or secret in _installed:
         return
-    _installed[secret] = REDACTED
+    _installed[secret] = label
     previous = logging.getLogRecordFactory()
 
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = previous(*args, **kwargs)
-        _scrub(record, secret)
+        _scrub(record, secret, label)
         return record
 
     logging.setLogRecordFactory(factory)
 
 
-def _scrub(record: logging.LogRecord, secret: str) -> None:
+def _scrub(record: logging.LogRecord, secret: str, label: str) -> None:
     try:
         message = record.getMessage()
     except (TypeError, ValueError):  # a malformed format string: leave it to the handler
         return
     if secret in message:
-        record.msg, record.args = message.replace(secret, REDACTED), None
+        record.msg, record.args = message.replace(secret, label), None
     if record.exc_info and record.exc_info[0] is not None:
         text = logging.Formatter().formatException(record.exc_info)
         if secret in text:
-            record.exc_text = text.replace(secret, REDACTED)
+            record.exc_text = text.replace(secret, label)
             record.exc_info = None
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 from typing import Any
@@ -33,7 +33,7 @@ class SettingsError(ValueError):
 class Settings:
     """Everything the Telegram bot needs to run."""
 
-    token: str | None = None
+    token: str | None = field(default=None, repr=False)
     api_base_url: str = DEFAULT_API
     data_dir: Path = Path("data")
     rate_limit: bool = True
@@ -67,7 +67,7 @@ class Settings:
     webhook_listen: str = "127.0.0.1"
     """Address the webhook server listens on (behind a reverse proxy: loopback)."""
     webhook_port: int = 8443
-    webhook_secret: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
     """Checked on every webhook request; generated at start when not set."""
 
     def require_token(self) -> str:
@@ -127,10 +127,17 @@ def _token(text: str) -> str:
     return text.strip()
 
 
+_LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+"""Hosts a plain-http URL may name: the token then never leaves the machine unencrypted."""
+
+
 def _url(text: str) -> str:
-    if not re.match(r"^https?://[^\s/]+", text):
+    parsed = urlparse(text.strip())
+    if not parsed.hostname or parsed.scheme not in ("http", "https"):
         raise ValueError("must be an http(s) URL such as https://api.telegram.org/bot")
-    return text.rstrip("/")
+    if parsed.scheme == "http" and parsed.hostname not in _LOOPBACK:
+        raise ValueError("must use https unless the server is on this machine (127.0.0.1, ::1)")
+    return text.strip().rstrip("/")
 
 
 def _level(text: str) -> str:
@@ -152,9 +159,6 @@ def _log_format(text: str) -> str:
     if text.strip().lower() not in {"text", "json"}:
         raise ValueError("must be text or json")
     return text.strip().lower()
-
-
-_LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
 def _webhook_url(text: str) -> str:

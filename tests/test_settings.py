@@ -58,3 +58,23 @@ def test_json_log_lines(capsys: pytest.CaptureFixture[str]) -> None:
     assert record["level"] == "INFO" and record["logger"] == "bot.updates"
     assert record["message"] == "update 7 kind=message"
     logging.basicConfig(force=True, handlers=[logging.NullHandler()])
+
+
+def test_repr_hides_the_token_and_the_webhook_secret() -> None:
+    secret = "w3bh00k-secret-value"
+    settings = load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, "KPO_BOT_WEBHOOK_SECRET": secret}, dotenv=None)
+    for text in (repr(settings), str(settings)):
+        assert TOKEN.split(":")[1] not in text and secret not in text
+
+
+@pytest.mark.parametrize("url", ["http://api.example.com/bot", "http://10.0.0.5:8081/bot"])
+def test_a_plain_http_api_url_is_refused_off_loopback(url: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"TELEGRAM_API_BASE_URL": url}, dotenv=None)
+    assert "TELEGRAM_API_BASE_URL" in str(caught.value)
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8081/bot", "http://localhost:8081/bot",
+                                 "http://[::1]:8081/bot", "https://api.example.com/bot"])
+def test_a_loopback_or_https_api_url_is_accepted(url: str) -> None:
+    assert load_settings({"TELEGRAM_API_BASE_URL": url}, dotenv=None).api_base_url == url

@@ -23,7 +23,7 @@ from telegram.ext import (
 
 from bot.engine import Engine
 from bot.files import private_dir
-from bot.logs import redact_token
+from bot.logs import redact, redact_token
 from bot.questionlog import QuestionLog
 from bot.settings import Settings
 from bot.telegram import dialogs, handlers, operator
@@ -32,6 +32,7 @@ from bot.telegram.ordering import ChatOrderedUpdateProcessor
 from bot.telegram.persistence import StatePersistence
 from bot.telegram.request import BotAPIRequest
 from bot.telegram.retry import RetryingRateLimiter
+from bot.telegram.webhook import limit_webhook_bodies
 
 
 STATE_FILE = "bot-state.pickle"
@@ -144,12 +145,15 @@ def webhook_options(settings: Settings) -> dict[str, Any]:
     """Arguments of PTB's run_webhook/start_webhook: listen where the proxy forwards to,
     serve the URL's path, and check a secret token on every request (generated if unset)."""
     assert settings.webhook_url is not None
+    secret = settings.webhook_secret or secrets.token_urlsafe(32)
+    redact(secret)  # PTB logs setWebhook's parameters at DEBUG
+    limit_webhook_bodies()
     return {
         "listen": settings.webhook_listen,
         "port": settings.webhook_port,
         "url_path": urlparse(settings.webhook_url).path.lstrip("/"),
         "webhook_url": settings.webhook_url,
-        "secret_token": settings.webhook_secret or secrets.token_urlsafe(32),
+        "secret_token": secret,
         "allowed_updates": ALLOWED_UPDATES,
     }
 
