@@ -10,10 +10,12 @@ from knowledge/dialog.yaml.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from markupsafe import escape
 from rapidfuzz import fuzz, process
 from rapidfuzz.utils import default_process
 
@@ -43,6 +45,9 @@ class DialogState:
     prior: str | None = None
     """Id of the example task the user's description matched."""
     description: str | None = None
+    version: str = ""
+    """The dialog definition this state belongs to (dialog_version); a state of another
+    version, or one saved before versions existed, ends cleanly instead of misreading steps."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,11 @@ def score(dialog: Dialog, answers: Sequence[str | None], prior_verdict: str | No
     return Outcome(verdict, lean, round(50 + 50 * abs(lean)), tuple(reasons))
 
 
+def dialog_version(dialog: Dialog) -> str:
+    """A short fingerprint of the dialog's questions, options and weights."""
+    return hashlib.sha256(repr(dialog).encode("utf-8")).hexdigest()[:12]
+
+
 def new_nonce() -> str:
     """A short random id for a dialog run (fits callback data)."""
     return secrets.token_hex(3)
@@ -132,6 +142,7 @@ class DialogFlow:
         self.classifier = classifier
         self.normalizer = normalizer
         self.timeout = timeout
+        self.version = dialog_version(kb.dialog)
 
     @property
     def total(self) -> int:
@@ -140,12 +151,19 @@ class DialogFlow:
 
     def start(self, now: float) -> tuple[DialogState, Reply]:
         """A new dialog, asking for a description of the task first."""
-        state = DialogState(new_nonce(), 0, (None,) * self.total, now + self.timeout)
+        state = DialogState(new_nonce(), 0, (None,) * self.total, now + self.timeout,
+                            version=self.version)
         return state, self._describe(state)
 
     def expired(self, state: DialogState, now: float) -> bool:
-        """Whether the user left the dialog alone for longer than the timeout."""
-        return now > state.deadline
+        """Whether the user left the dialog alone for longer than the timeout, or it
+        belongs to another version of the dialog (changed by /reload or a restart)."""
+        return now > state.deadline or not self.current(state)
+
+    def current(self, state: DialogState) -> bool:
+        """Whether the state belongs to this version of the dialog."""
+        return (getattr(state, "version", "") == self.version and 0 <= state.step <= self.total
+                and len(state.answers) == self.total)
 
     def timed_out(self) -> Reply:
         """The note shown when a dialog times out."""
@@ -158,6 +176,8 @@ class DialogFlow:
 
     def on_text(self, state: DialogState, text: str, now: float) -> tuple[DialogState | None, Reply]:
         """Typed text: the task description on the first step, else a hint to use the buttons."""
+        if not self.current(state):
+            return None, self._changed()
         state = replace(state, deadline=now + self.timeout)
         if state.step != 0:
             option = self._typed_option(state, text)
@@ -186,6 +206,8 @@ class DialogFlow:
         """A dialog button: skip, back, cancel, or an answer '<question>_<option>'."""
         if state is None:
             return None, self._note("dialog_stale")
+        if not self.current(state):
+            return None, self._changed()
         if self.expired(state, now):
             return None, self.timed_out()
         state = replace(state, deadline=now + self.timeout)
@@ -203,7 +225,11 @@ class DialogFlow:
 
     def _answer(self, state: DialogState, action: str) -> tuple[DialogState | None, Reply]:
         index, _, option = action.partition("_")
-        if not index.isdigit() or int(index) != state.step or not 1 <= state.step <= self.total:
+        if not (index.isascii() and index.isdigit()) or not 1 <= state.step <= self.total:
+            return state, self._note("dialog_answered")
+        if int(index) > state.step:  # the saved state is behind the message (kill -9): resume at it
+            return state, self._question(state)
+        if int(index) != state.step:
             return state, self._note("dialog_answered")
         if self.dialog.questions[state.step - 1].option(option) is None:
             return state, self._note("dialog_answered")
@@ -247,6 +273,11 @@ class DialogFlow:
         return ((Button(label("dialog_again"), callbacks.encode("m", "classify")),),
                 (Button(label("dialog_compare"), callbacks.encode("m", "compare")),),
                 (Button(label("dialog_ask"), callbacks.encode("m", "ask")),))
+
+    def _changed(self) -> Reply:
+        """The dialog changed while this run was under way: it ends, with a note."""
+        return Reply("stale", str(escape(self.renderer.label("dialog_changed"))),
+                     note=self.renderer.label("dialog_changed"))
 
     def _note(self, key: str) -> Reply:
         return Reply("stale", "", note=self.renderer.label(key))
