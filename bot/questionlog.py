@@ -89,9 +89,10 @@ class QuestionLog:
         """Note which suggestion the user picked for their last unsure question."""
         await self._run(self._set_picked, user_id, entry)
 
-    async def vote(self, user_id: int, entry: str, up: bool) -> bool:
-        """Record 👍/👎 once per user and answer; False when this user already voted on it."""
-        return bool(await self._run(self._insert_vote, user_id, entry, up))
+    async def vote(self, user_id: int, entry: str, up: bool) -> bool | None:
+        """Record 👍/👎 once per user and answer: True when recorded, False when this user
+        already voted on it, None when it could not be stored (log off, failing disk)."""
+        return await self._run(self._insert_vote, user_id, entry, up)
 
     async def stats(self, now: float | None = None) -> Stats | None:
         """Counts for the last day and week, the answer rate, and top unanswered questions."""

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+Vote = Literal["up", "down"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,8 @@ class Reply:
     """A short popup note for a button press (answerCallbackQuery)."""
     edit: bool = False
     """Replace the message the pressed button sits on, instead of sending a new one."""
+    vote: Vote | None = None
+    """A feedback press: which way the user voted."""
 
     def as_json(self, question: str) -> dict[str, object]:
         """The `kpo-bot ask --json` record of this reply."""

@@ -60,7 +60,7 @@ async def test_the_picked_suggestion_is_noted_on_the_last_unsure_question(log: Q
 async def test_the_log_can_be_turned_off(tmp_path: Path) -> None:
     off = QuestionLog(tmp_path / "data", enabled=False)
     await off.question(USER, "private", "what is kpo", "answer", "what_is_kpo", 90.0)
-    assert await off.vote(USER, "pay", up=True) is False
+    assert await off.vote(USER, "pay", up=True) is None  # not stored, not "already voted"
     assert not (tmp_path / "data").exists()
     off.close()
 
@@ -71,7 +71,7 @@ async def test_a_failing_disk_never_raises(tmp_path: Path, caplog: pytest.LogCap
     broken = QuestionLog(blocked)
     for _ in range(3):
         await broken.question(USER, "private", "what is kpo", "answer", "what_is_kpo", 90.0)
-    assert await broken.vote(USER, "pay", up=True) is False
+    assert await broken.vote(USER, "pay", up=True) is None
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING and "question log" in r.getMessage()]
     assert len(warnings) == 1
     broken.close()

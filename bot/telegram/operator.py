@@ -61,9 +61,10 @@ async def record_press(update: Update, context: ContextTypes.DEFAULT_TYPE, reply
     data = update.callback_query.data if update.callback_query else ""
     if user is None or reply.entry is None or reply.kind not in ("feedback", "answer"):
         return reply.note
-    if reply.kind == "feedback":
-        recorded = await qlog.vote(user.id, reply.entry, up=(reply.score or 0) > 0) if qlog else True
-        return engine_of(context).feedback_note(recorded)
+    if reply.kind == "feedback" and reply.vote is not None:
+        stored = await qlog.vote(user.id, reply.entry, up=reply.vote == "up") if qlog else None
+        # Only a vote the log holds already is "already rated"; one it could not store is thanked.
+        return engine_of(context).feedback_note(stored is not False)
     if qlog is not None and data and data.startswith("s:"):
         await qlog.picked(user.id, reply.entry)
     return reply.note

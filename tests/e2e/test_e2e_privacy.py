@@ -31,3 +31,22 @@ async def test_admin_commands_in_a_group_post_nothing_there(
         await running.stop()
     assert len(emu.messages(GROUP)) == 1
     assert unhandled_errors(caplog.records) == []
+
+
+@pytest.mark.parametrize("broken", ["off", "disk"])
+async def test_a_first_vote_is_thanked_when_it_cannot_be_stored(
+        emu: BotAPIEmulator, engine: Engine, tmp_path: Path, broken: str) -> None:
+    from bot.questionlog import QuestionLog
+
+    env = {"KPO_BOT_LOG_QUESTIONS": "0"} if broken == "off" else {}
+    if broken == "disk":
+        QuestionLog.database(tmp_path).mkdir(parents=True)  # a directory where the database should be
+    running = await RunningBot.start(bot_settings(emu, tmp_path, **env), engine)
+    try:
+        emu.user_message(ANN, "what is kpo", user_id=ANN)
+        [answer] = await emu.wait_for_messages(ANN, 1)
+        emu.press_button(ANN, answer.message_id, "f:what_is_kpo:up", user_id=ANN)
+        await emu.wait_until(lambda: len(emu.callback_answers) == 1, what="the vote answered")
+    finally:
+        await running.stop()
+    assert "Thanks" in emu.callback_answers[0]["text"]
