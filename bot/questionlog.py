@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS questions (
     outcome TEXT NOT NULL,
     entry TEXT,
     score REAL,
-    picked TEXT
+    picked TEXT,
+    message TEXT
 );
 CREATE INDEX IF NOT EXISTS questions_ts ON questions (ts);
 CREATE INDEX IF NOT EXISTS questions_user ON questions (user_hash, id);
@@ -81,13 +82,16 @@ class QuestionLog:
     # --- called from the event loop -----------------------------------------------------
 
     async def question(self, user_id: int, chat_type: str, text: str, outcome: str,
-                       entry: str | None, score: float | None) -> None:
-        """Log one question and the kind of reply it got."""
-        await self._run(self._insert_question, user_id, chat_type, text, outcome, entry, score)
+                       entry: str | None, score: float | None,
+                       message: tuple[int, int] | None = None) -> None:
+        """Log one question and the kind of reply it got; `message` is the reply's (chat id,
+        message id), kept only as a salted hash so that a picked suggestion finds its row."""
+        await self._run(self._insert_question, user_id, chat_type, text, outcome, entry, score, message)
 
-    async def picked(self, user_id: int, entry: str) -> None:
-        """Note which suggestion the user picked for their last unsure question."""
-        await self._run(self._set_picked, user_id, entry)
+    async def picked(self, user_id: int, entry: str, message: tuple[int, int] | None = None) -> None:
+        """Note which suggestion the user picked: on the row of the message whose button was
+        pressed, or without one on the user's latest unsure question."""
+        await self._run(self._set_picked, user_id, entry, message)
 
     async def vote(self, user_id: int, entry: str, up: bool) -> bool | None:
         """Record 👍/👎 once per user and answer: True when recorded, False when this user
@@ -138,6 +142,9 @@ class QuestionLog:
             conn = sqlite3.connect(self.path, timeout=5)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(SCHEMA)
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(questions)")}
+            if "message" not in columns:  # a log made before suggestions knew their message
+                conn.execute("ALTER TABLE questions ADD COLUMN message TEXT")
             self._conn = conn
         return self._conn
 
@@ -151,23 +158,38 @@ class QuestionLog:
 
     def user_hash(self, user_id: int) -> str:
         """The salted hash that stands for a user in the log."""
-        return hashlib.sha256(self._salt_bytes() + str(user_id).encode()).hexdigest()[:20]
+        return self._hash(str(user_id))
+
+    def _hash(self, value: str) -> str:
+        return hashlib.sha256(self._salt_bytes() + value.encode()).hexdigest()[:20]
 
     def _salt_bytes(self) -> bytes:
         if self._salt is None:
             self._salt = load_salt(self._data_dir)
         return self._salt
 
+    def _message_hash(self, message: tuple[int, int] | None) -> str | None:
+        return None if message is None else self._hash(f"m:{message[0]}:{message[1]}")
+
     def _insert_question(self, conn: sqlite3.Connection, user_id: int, chat_type: str, text: str,
-                         outcome: str, entry: str | None, score: float | None) -> None:
+                         outcome: str, entry: str | None, score: float | None,
+                         message: tuple[int, int] | None) -> None:
         with conn:
             conn.execute(
-                "INSERT INTO questions (ts, user_hash, chat_type, text, outcome, entry, score)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (time.time(), self.user_hash(user_id), chat_type, text, outcome, entry, score))
+                "INSERT INTO questions (ts, user_hash, chat_type, text, outcome, entry, score, message)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (time.time(), self.user_hash(user_id), chat_type, text, outcome, entry, score,
+                 self._message_hash(message)))
 
-    def _set_picked(self, conn: sqlite3.Connection, user_id: int, entry: str) -> None:
+    def _set_picked(self, conn: sqlite3.Connection, user_id: int, entry: str,
+                    message: tuple[int, int] | None) -> None:
         with conn:
+            if message is not None:
+                conn.execute(
+                    "UPDATE questions SET picked = ? WHERE user_hash = ? AND message = ?"
+                    " AND outcome = 'suggestions'",
+                    (entry, self.user_hash(user_id), self._message_hash(message)))
+                return
             conn.execute(
                 "UPDATE questions SET picked = ? WHERE id = (SELECT id FROM questions"
                 " WHERE user_hash = ? AND outcome = 'suggestions' ORDER BY id DESC LIMIT 1)",

@@ -128,3 +128,12 @@ async def test_report_tables_on_a_seeded_database(log: QuestionLog) -> None:
 def test_report_without_a_log_is_empty(tmp_path: Path) -> None:
     built = report.build(tmp_path / "missing.sqlite3")
     assert built.questions == 0 and "(none)" in report.as_text(built)
+
+
+async def test_a_picked_suggestion_is_recorded_on_the_row_whose_button_was_pressed(log: QuestionLog) -> None:
+    chat = USER
+    await log.question(USER, "private", "kpo pay stuff", "suggestions", None, 50.0, message=(chat, 10))
+    await log.question(USER, "private", "bpo risk things", "suggestions", None, 48.0, message=(chat, 12))
+    await log.picked(USER, "pay", message=(chat, 10))  # the older message's button
+    rows = sqlite3.connect(log.path).execute("SELECT text, picked FROM questions ORDER BY id").fetchall()
+    assert rows == [("kpo pay stuff", "pay"), ("bpo risk things", None)]

@@ -55,10 +55,11 @@ async def send(message: Message, reply: Reply) -> Message:
 
 
 async def send_turn(message: Message, update: Update, context: ContextTypes.DEFAULT_TYPE,
-                    state: DialogState | None, reply: Reply) -> None:
+                    state: DialogState | None, reply: Reply) -> Message:
     """Send a reply that may move the user's dialog on, and remember the dialog."""
     sent = await send(message, reply)
     _remember(update, context, state, sent if reply.buttons else None)
+    return sent
 
 
 def _remember(update: Update, context: ContextTypes.DEFAULT_TYPE, state: DialogState | None,
@@ -180,8 +181,8 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
         return IGNORED
     text = without_mention(message.text or "", context.bot.username)
     state, reply = engine_of(context).step_text(text, _dialog(update, context), time.time())
-    await send_turn(message, update, context, state, reply)
-    await operator.log_question(update, context, text, reply)
+    sent = await send_turn(message, update, context, state, reply)
+    await operator.log_question(update, context, text, reply, sent)
     return reply.kind
 
 

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import Application, ContextTypes
 
 from bot.engine import Engine, build_engine
@@ -38,13 +38,14 @@ def question_log(context: ContextTypes.DEFAULT_TYPE) -> QuestionLog | None:
 
 
 async def log_question(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str,
-                       reply: Reply) -> None:
+                       reply: Reply, sent: Message) -> None:
     """Log a question once its reply is sent; the write runs on the log's worker thread."""
     qlog = question_log(context)
     user, chat = update.effective_user, update.effective_chat
     if qlog is None or user is None or chat is None or reply.kind not in LOGGED_KINDS:
         return
-    await qlog.question(user.id, chat.type, display_text(text), reply.kind, reply.entry, reply.score)
+    await qlog.question(user.id, chat.type, display_text(text), reply.kind, reply.entry, reply.score,
+                        message=(sent.chat_id, sent.message_id))
 
 
 LOGGED_KINDS = frozenset({"answer", "classification", "suggestions", "fallback", "smalltalk"})
@@ -57,16 +58,18 @@ def display_text(text: str, limit: int = 300) -> str:
 
 async def record_press(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> str | None:
     """Record a 👍/👎 or a picked suggestion; the popup note for a vote."""
-    qlog, user = question_log(context), update.effective_user
-    data = update.callback_query.data if update.callback_query else ""
+    qlog, user, query = question_log(context), update.effective_user, update.callback_query
+    data = query.data if query else ""
     if user is None or reply.entry is None or reply.kind not in ("feedback", "answer"):
         return reply.note
     if reply.kind == "feedback" and reply.vote is not None:
         stored = await qlog.vote(user.id, reply.entry, up=reply.vote == "up") if qlog else None
         # Only a vote the log holds already is "already rated"; one it could not store is thanked.
         return engine_of(context).feedback_note(stored is not False)
-    if qlog is not None and data and data.startswith("s:"):
-        await qlog.picked(user.id, reply.entry)
+    if qlog is not None and query is not None and data and data.startswith("s:"):
+        pressed = query.message  # the suggestions message: its row in the log gets the pick
+        await qlog.picked(user.id, reply.entry,
+                          message=(pressed.chat.id, pressed.message_id) if pressed else None)
     return reply.note
 
 
