@@ -171,7 +171,7 @@ def _run(args: argparse.Namespace) -> int:
     settings.require_token()
     logs.configure(settings.log_level, settings.log_format)
     engine = build_engine(dialog_timeout=settings.dialog_timeout * 60)
-    from telegram.error import InvalidToken
+    from telegram.error import BadRequest, InvalidToken, NetworkError
 
     from bot.telegram.app import build_application, serve
 
@@ -185,7 +185,18 @@ def _run(args: argparse.Namespace) -> int:
         # PTB's message quotes the whole token; say what happened without it.
         print("kpo-bot: Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather", file=sys.stderr)
         return EXIT_USAGE
+    except NetworkError as exc:  # retries are spent: one line, not PTB's two tracebacks
+        if isinstance(exc, BadRequest):  # a NetworkError to PTB, but Telegram did answer
+            raise
+        print(f"kpo-bot: cannot reach the Bot API at {settings.api_base_url} "
+              f"({type(exc).__name__}: {_one_line(exc)}); check the network and try again",
+              file=sys.stderr)
+        return EXIT_INVALID
     return 0
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200]
 
 
 def _summary(engine: Engine) -> str:

@@ -66,9 +66,22 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class _StartupAbortFilter(logging.Filter):
+    """Drop PTB's ERROR-with-traceback when a start-up call gives up ("... Aborting.").
+
+    `kpo-bot run` then says what happened in one line (Telegram unreachable, token
+    refused); the traceback adds some hundred lines and nothing an operator can use.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name.startswith("telegram.ext") and record.levelno >= logging.ERROR
+                    and "Aborting" in str(record.msg))
+
+
 def configure(level: str, fmt: str = "text") -> None:
     """Logging for `kpo-bot run`: the chosen level and format, httpx kept quiet."""
     handler = logging.StreamHandler()
+    handler.addFilter(_StartupAbortFilter())
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(
         "%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=level, handlers=[handler], force=True)

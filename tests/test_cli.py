@@ -140,3 +140,20 @@ def test_report_reads_the_data_directory(tmp_path: Path) -> None:
     as_json = json.loads(kpo_bot("report", "--format", "json", env=env, cwd=tmp_path).stdout)
     assert as_json["most_asked"] == [{"entry": "what_is_kpo", "asked": 1}]
     assert kpo_bot("report", "--format", "csv", env=env, cwd=tmp_path).stdout.startswith("table,")
+
+
+def test_run_with_telegram_unreachable_says_so_in_one_line(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {"TELEGRAM_BOT_TOKEN": "123456789:AAHfKq3ZtVxLmPwYbNcRjUeGhSdTaQyXoIzB",
+           "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{port}/bot", "KPO_BOT_DATA_DIR": str(tmp_path / "data"),
+           "KPO_BOT_MAX_RETRIES": "1", "KPO_BOT_RETRY_DELAY": "0.01", "KPO_BOT_TIMEOUT": "1"}
+    result = kpo_bot("run", env=env, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("kpo-bot: cannot reach the Bot API") and f"127.0.0.1:{port}" in last
+    assert "AAHfKq3Z" not in result.stderr
