@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlparse
 
@@ -28,7 +29,7 @@ from bot.questionlog import QuestionLog
 from bot.settings import Settings
 from bot.telegram import dialogs, handlers, operator
 from bot.telegram.context import ENGINE_KEY
-from bot.telegram.ordering import ChatOrderedUpdateProcessor
+from bot.telegram.ordering import BackpressureQueue, ChatOrderedUpdateProcessor
 from bot.telegram.persistence import StatePersistence
 from bot.telegram.request import BotAPIRequest
 from bot.telegram.retry import RetryingRateLimiter
@@ -36,6 +37,9 @@ from bot.telegram.webhook import limit_webhook_bodies
 
 
 STATE_FILE = "bot-state.pickle"
+BACKLOG_PER_SLOT = 4
+"""Updates fetched but unhandled, per concurrent slot, before polling waits (at most a few
+seconds of work: all a crash can lose, since Telegram keeps what was not fetched)."""
 
 
 def build_application(settings: Settings, engine: Engine) -> Application:
@@ -44,6 +48,7 @@ def build_application(settings: Settings, engine: Engine) -> Application:
     redact_token(token)  # before build(): PTB logs its base URL, token included, at DEBUG
     private_dir(settings.data_dir)
     persistence = StatePersistence(settings.data_dir / STATE_FILE)
+    backlog = BackpressureQueue(BACKLOG_PER_SLOT * settings.concurrency)
     app = (
         Application.builder()
         .token(token)
@@ -53,8 +58,9 @@ def build_application(settings: Settings, engine: Engine) -> Application:
         .rate_limiter(_rate_limiter(settings))
         .persistence(persistence)
         .request(_request(settings, pool_size=256))
-        .get_updates_request(_request(settings, pool_size=1))
+        .get_updates_request(_request(settings, pool_size=1, before_send=backlog.room))
         .concurrent_updates(ChatOrderedUpdateProcessor(settings.concurrency))
+        .update_queue(backlog)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
@@ -66,11 +72,12 @@ def build_application(settings: Settings, engine: Engine) -> Application:
     return app
 
 
-def _request(settings: Settings, pool_size: int) -> BotAPIRequest:
+def _request(settings: Settings, pool_size: int,
+             before_send: Callable[[], Awaitable[None]] | None = None) -> BotAPIRequest:
     """PTB's HTTP client with every timeout from settings (getUpdates adds its long-poll wait)."""
     t = settings.timeout
     return BotAPIRequest(connection_pool_size=pool_size, connect_timeout=t, read_timeout=t,
-                         write_timeout=t, pool_timeout=t)
+                         write_timeout=t, pool_timeout=t, before_send=before_send)
 
 
 def _rate_limiter(settings: Settings) -> RetryingRateLimiter:

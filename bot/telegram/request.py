@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram.error import TelegramError
@@ -21,7 +22,23 @@ _LOG = logging.getLogger(__name__)
 
 
 class BotAPIRequest(HTTPXRequest):
-    """PTB's HTTPXRequest, quiet about error pages that are not JSON."""
+    """PTB's HTTPXRequest, quiet about error pages that are not JSON.
+
+    With `before_send`, every request first awaits it: the getUpdates client waits
+    for room in the update backlog (ordering.BackpressureQueue), so a new batch is
+    fetched, and the previous one confirmed, only when the bot keeps up.
+    """
+
+    def __init__(self, *args: Any, before_send: Callable[[], Awaitable[None]] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._before_send = before_send
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        """Wait for `before_send`, then send as PTB does."""
+        if self._before_send is not None:
+            await self._before_send()
+        return await super().do_request(*args, **kwargs)
 
     @staticmethod
     def parse_json_payload(payload: bytes) -> dict[str, Any]:
