@@ -31,7 +31,7 @@ from bot.telegram import dialogs, handlers, operator
 from bot.telegram.context import ENGINE_KEY
 from bot.telegram.ordering import BackpressureQueue, ChatOrderedUpdateProcessor
 from bot.telegram.persistence import StatePersistence
-from bot.telegram.request import BotAPIRequest
+from bot.telegram.request import BotAPIRequest, UpdatesRequest
 from bot.telegram.retry import RetryingRateLimiter
 from bot.telegram.webhook import limit_webhook_bodies
 
@@ -76,8 +76,9 @@ def _request(settings: Settings, pool_size: int,
              before_send: Callable[[], Awaitable[None]] | None = None) -> BotAPIRequest:
     """PTB's HTTP client with every timeout from settings (getUpdates adds its long-poll wait)."""
     t = settings.timeout
-    return BotAPIRequest(connection_pool_size=pool_size, connect_timeout=t, read_timeout=t,
-                         write_timeout=t, pool_timeout=t, before_send=before_send)
+    kind = UpdatesRequest if before_send is not None else BotAPIRequest
+    return kind(connection_pool_size=pool_size, connect_timeout=t, read_timeout=t,
+                write_timeout=t, pool_timeout=t, before_send=before_send)
 
 
 def _rate_limiter(settings: Settings) -> RetryingRateLimiter:
@@ -165,4 +166,5 @@ def webhook_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-ALLOWED_UPDATES = Update.ALL_TYPES
+ALLOWED_UPDATES = [Update.MESSAGE, Update.INLINE_QUERY, Update.CALLBACK_QUERY]
+"""The update kinds the handlers serve; Telegram keeps every other kind to itself."""

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from telegram import Update
 from telegram.error import TelegramError
 from telegram.request import HTTPXRequest
 
@@ -50,3 +51,37 @@ class BotAPIRequest(HTTPXRequest):
                          len(payload), payload[:60])
             raise TelegramError("Invalid server response") from exc
         return parsed
+
+
+class UpdatesRequest(BotAPIRequest):
+    """The getUpdates client: an update python-telegram-bot cannot read is skipped, not fatal.
+
+    PTB parses a whole batch at once; one update it cannot read (a field it does
+    not expect) fails the batch, which is fetched again and fails again forever,
+    each time logging a CRITICAL line that quotes every message in the batch.
+    Here each update is tried alone first; one that fails is replaced by its bare
+    update_id (so it is confirmed and no handler sees it) and logged once,
+    without its content.
+    """
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict[str, Any]:
+        """The JSON body, with unreadable updates reduced to their update_id."""
+        parsed = BotAPIRequest.parse_json_payload(payload)
+        result = parsed.get("result")
+        if isinstance(result, list):
+            parsed["result"] = [_readable(item) for item in result]
+        return parsed
+
+
+def _readable(item: Any) -> Any:
+    """The update if PTB can read it, else only its update_id."""
+    try:
+        Update.de_json(item, None)
+    except Exception as exc:  # noqa: BLE001 - whatever PTB raises, the update must not block the rest
+        update_id = item.get("update_id") if isinstance(item, dict) else None
+        kinds = sorted(k for k in item if k != "update_id") if isinstance(item, dict) else []
+        _LOG.warning("update %s could not be read by python-telegram-bot (%s in %s); skipped",
+                     update_id, type(exc).__name__, ", ".join(kinds) or "an empty update")
+        return {"update_id": update_id}
+    return item

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from tests.e2e.harness import RunningBot, failed_calls, unhandled_errors
@@ -59,3 +61,26 @@ async def test_a_redelivered_update_is_answered_once(
     await bot.stop()
     assert len(emu.messages(ANN)) == 2
     assert unhandled_errors(caplog.records) == []
+
+
+async def test_an_update_the_library_cannot_read_is_skipped_and_logged_once_without_its_text(
+        emu: BotAPIEmulator, bot: RunningBot, caplog: pytest.LogCaptureFixture) -> None:
+    chat = {"id": ANN, "type": "private"}
+    emu.inject({"message": {"message_id": 1, "date": 1700000000, "chat": {"id": ANN},
+                            "from": {"id": ANN, "is_bot": False, "first_name": "A"},
+                            "text": "my private words"}})
+    emu.user_message(ANN, "what is kpo")
+    [answer] = await emu.wait_for_messages(ANN, 1)
+    assert "Knowledge Process Outsourcing" in answer.text and chat
+    await emu.wait_until(lambda: not emu.updates.pending, what="both updates confirmed")
+    assert not [r for r in caplog.records if "my private words" in r.getMessage()
+                or "my private words" in (r.exc_text or "")]
+    assert not [r for r in caplog.records if r.levelno >= logging.CRITICAL]
+    skipped = [r for r in caplog.records if "could not be read" in r.getMessage()]
+    assert len(skipped) == 1
+
+
+async def test_only_the_update_kinds_the_bot_handles_are_asked_for(emu: BotAPIEmulator, bot: RunningBot) -> None:
+    emu.user_message(ANN, "what is kpo")
+    await emu.wait_for_messages(ANN, 1)
+    assert emu.updates.allowed_updates == {"message", "inline_query", "callback_query"}
