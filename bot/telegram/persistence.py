@@ -3,8 +3,9 @@
 - Written whole or not at all (temporary file, fsync, rename) and mode 0600: a
   full disk at shutdown leaves the previous state, never a 0-byte file that
   would stop every restart.
-- Written at most once per persistence run, however many users changed, and a
-  user whose data is dropped costs nothing if they were never stored.
+- Written at most once per persistence run, however many users changed, by a
+  worker thread (the event loop only takes a shallow snapshot), and a user
+  whose data is dropped costs nothing if they were never stored.
 - An empty, truncated or foreign file is moved aside with one log line, and the
   bot starts with no stored dialogs instead of stopping with a traceback.
 """
@@ -17,7 +18,6 @@ import pickle
 from typing import Any
 
 from telegram.ext import PersistenceInput, PicklePersistence
-from telegram.ext._picklepersistence import _BotPickler  # noqa: PLC2701 - PTB's own pickler keeps Bot out
 
 from bot.files import atomic_write, move_aside
 
@@ -32,6 +32,7 @@ class StatePersistence(PicklePersistence[dict[Any, Any], dict[Any, Any], dict[An
             bot_data=False, chat_data=False, callback_data=False), single_file=True,
             on_flush=False, update_interval=update_interval)
         self._write_pending = False
+        self._writer: asyncio.Task[None] | None = None
 
     def _load_singlefile(self) -> None:
         try:
@@ -47,30 +48,32 @@ class StatePersistence(PicklePersistence[dict[Any, Any], dict[Any, Any], dict[An
             self.bot_data, self.callback_data = self.context_types.bot_data(), None
 
     def _dump_singlefile(self) -> None:
-        """Write now (flush at shutdown)."""
-        self._write_pending = False
-        data = {"conversations": self.conversations or {}, "user_data": self.user_data or {},
+        """Write now, on this thread (PTB calls this; the bot itself writes off the loop)."""
+        self._write(self._snapshot())
+
+    def _snapshot(self) -> dict[str, Any]:
+        """What the file holds. Shallow: PTB hands each user's data in as a fresh deep copy
+        and never changes it afterwards, so a worker thread may pickle it while the loop runs."""
+        return {"conversations": dict(self.conversations or {}), "user_data": dict(self.user_data or {}),
                 "chat_data": {}, "bot_data": {}, "callback_data": None}
-        buffer = _Buffer()
-        _BotPickler(self.bot, buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(data)
+
+    def _write(self, snapshot: dict[str, Any]) -> None:
+        # Plain pickle (C, fast): the state holds no Bot objects for PTB's pickler to swap out.
         try:
-            atomic_write(self.filepath, bytes(buffer.data))
+            atomic_write(self.filepath, pickle.dumps(snapshot, protocol=pickle.HIGHEST_PROTOCOL))
         except OSError as exc:
             _LOG.warning("could not save %s (%s); the previous state is kept", self.filepath.name, exc)
 
     def _schedule_write(self) -> None:
-        """One write after this persistence run, however many users it updates."""
-        if self._write_pending:
-            return
+        """Write once this persistence run is over, off the event loop; one write at a time."""
         self._write_pending = True
-        try:
-            asyncio.get_running_loop().call_soon(self._write_if_pending)
-        except RuntimeError:  # no loop: write at once
-            self._write_if_pending()
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.get_running_loop().create_task(self._write_while_pending())
 
-    def _write_if_pending(self) -> None:
-        if self._write_pending:
-            self._dump_singlefile()
+    async def _write_while_pending(self) -> None:
+        while self._write_pending:
+            self._write_pending = False
+            await asyncio.to_thread(self._write, self._snapshot())
 
     async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
         """Keep the user's data; the file is written once this run is over."""
@@ -88,17 +91,10 @@ class StatePersistence(PicklePersistence[dict[Any, Any], dict[Any, Any], dict[An
         self._schedule_write()
 
     async def flush(self) -> None:
-        """Write the state if anything is pending, or if a file should exist and does not."""
+        """Finish any write under way; write if anything is pending or no file exists yet."""
+        if self._writer is not None:
+            await self._writer
         if self._write_pending or not self.filepath.exists():
-            self._dump_singlefile()
+            self._write_pending = False
+            await asyncio.to_thread(self._write, self._snapshot())
 
-
-class _Buffer:
-    """A write-only byte buffer for the pickler."""
-
-    def __init__(self) -> None:
-        self.data = bytearray()
-
-    def write(self, chunk: bytes) -> int:
-        self.data += chunk
-        return len(chunk)
