@@ -68,7 +68,10 @@ class Cards:
         self._dimension_names = [(i, " ".join(normalizer.tokens(name)))
                                  for i, d in enumerate(self.dimensions) for name in (d.name, *d.aliases)]
         self.search = lru_cache(maxsize=1024)(self._search)
-        """Ranked cards for an inline query (cached: paging asks again with each offset)."""
+        """Ranked cards for an inline query (cached: paging asks again with each offset).
+        A cached result holds references to the cards below, made once per entry, so a
+        query costs a tuple of pointers, not 60 rendered cards (every keystroke is a query)."""
+        self._cards: dict[str, Card] = {}
 
     # --- the /compare browser -------------------------------------------------------
 
@@ -134,27 +137,46 @@ class Cards:
         cards = [c for _, c in scored if not (c.id in seen or seen.add(c.id))]
         return tuple(cards[:MAX_CARDS]) or (self.nothing_card(query),)
 
+    def _card(self, card_id: str, make: Callable[[], Card]) -> Card:
+        """The card with this id, made on first use and kept (one per knowledge-base entry)."""
+        card = self._cards.get(card_id)
+        if card is None:
+            card = self._cards[card_id] = make()
+        return card
+
     def overview_card(self) -> Card:
         """'KPO vs BPO at a glance': the whole comparison."""
+        return self._card("overview", self._overview_card)
+
+    def dimension_card(self, d: Dimension) -> Card:
+        """One comparison dimension."""
+        return self._card(f"dim:{d.id}", lambda: self._dimension_card(d))
+
+    def faq_card(self, entry: FaqEntry) -> Card:
+        """An FAQ answer."""
+        return self._card(f"faq:{entry.id}", lambda: self._faq_card(entry))
+
+    def task_card(self, task: Task) -> Card:
+        """An example task's verdict."""
+        return self._card(f"task:{task.id}", lambda: self._task_card(task))
+
+    def _overview_card(self) -> Card:
         return Card("overview", self.renderer.label("card_overview_title"),
                     self.renderer.label("card_overview_description"), self._overview_text(),
                     "compare")
 
-    def dimension_card(self, d: Dimension) -> Card:
-        """One comparison dimension."""
+    def _dimension_card(self, d: Dimension) -> Card:
         index = self.dimensions.index(d)
         return Card(f"dim:{d.id}", f"{d.name}: BPO vs KPO", f"BPO: {d.bpo} · KPO: {d.kpo}",
                     self._dimension_text(d, index), f"compare_{d.id}")
 
-    def faq_card(self, entry: FaqEntry) -> Card:
-        """An FAQ answer."""
+    def _faq_card(self, entry: FaqEntry) -> Card:
         text = self.renderer.render("answer", entry=entry, task=None,
                                     sources=[self.kb.sources[s] for s in entry.sources])
         return Card(f"faq:{entry.id}", entry.question, _first_sentence(entry.answer), text,
                     f"faq_{entry.id}")
 
-    def task_card(self, task: Task) -> Card:
-        """An example task's verdict."""
+    def _task_card(self, task: Task) -> Card:
         text = self.renderer.render("task_card", task=task,
                                     sources=[self.kb.sources[s] for s in task.sources])
         return Card(f"task:{task.id}", f"{task.name}: {task.verdict}", shorten(task.reason, 120),

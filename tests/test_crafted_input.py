@@ -33,3 +33,13 @@ def test_chat_survives_unicode_digits_and_huge_numbers() -> None:
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert "Knowledge Process Outsourcing" in result.stdout
+
+
+def test_inline_cards_are_cached_per_entry_not_per_query(engine: Engine) -> None:
+    """Every keystroke is a new query: each must not keep its own rendered copies of the cards."""
+    seen: dict[str, set[int]] = {}
+    for query in ("p", "pa", "pay", "pay ", "pay?", "salary", "salaries", "who earns more", "payroll", "kpo"):
+        for offset in ("", "20", "40"):
+            for card in engine.inline(query, offset).cards:
+                seen.setdefault(card.id, set()).add(id(card))
+    assert seen and all(len(objects) == 1 for card_id, objects in seen.items() if card_id != "none")

@@ -244,15 +244,20 @@ async def _handle_press(update: Update, context: ContextTypes.DEFAULT_TYPE, pres
     if reply.kind in ("stale", "feedback"):
         await press.answer(note)
         return reply.kind
-    await press.acknowledge()
     if reply.edit:
         sent: Message | None = query.message
         try:
             await query.edit_message_text(reply.text, reply_markup=markup(reply))
-        except BadRequest as exc:  # a double tap asks for the text already shown
-            if "not modified" not in str(exc).lower():
+        except BadRequest as exc:
+            reason = str(exc).lower()
+            if "not found" in reason or "can't be edited" in reason:  # the user deleted it
+                await press.answer(engine.stale().note)
+                return "stale"
+            if "not modified" not in reason:  # a double tap asks for the text already shown
                 raise
+        await press.acknowledge()
     else:
+        await press.acknowledge()
         sent = await query.message.reply_text(reply.text, reply_markup=markup(reply), do_quote=False)
     _remember(update, context, state, sent if reply.buttons else None)
     return reply.kind

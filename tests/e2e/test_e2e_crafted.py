@@ -84,3 +84,15 @@ async def test_only_the_update_kinds_the_bot_handles_are_asked_for(emu: BotAPIEm
     emu.user_message(ANN, "what is kpo")
     await emu.wait_for_messages(ANN, 1)
     assert emu.updates.allowed_updates == {"message", "inline_query", "callback_query"}
+
+
+async def test_a_press_on_a_deleted_compare_message_is_stale(
+        emu: BotAPIEmulator, bot: RunningBot, caplog: pytest.LogCaptureFixture) -> None:
+    emu.user_message(ANN, "/compare")
+    [overview] = await emu.wait_for_messages(ANN, 1)
+    data = next(b["callback_data"] for b in overview.buttons if b["callback_data"].startswith("d:"))
+    emu.press_button(ANN, overview.message_id, data)
+    overview.deleted = True  # the user deleted the message before the bot handled the press
+    await emu.wait_until(lambda: len(emu.callback_answers) == 1, what="the press answered")
+    assert emu.callback_answers[0]["text"]  # the stale-button note
+    assert unhandled_errors(caplog.records) == []
