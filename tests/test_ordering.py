@@ -67,7 +67,8 @@ async def test_a_cancelled_update_does_not_block_its_chat() -> None:
     first = asyncio.create_task(processor.process_update(message_update(1, 42), handle(1, True)))
     second = asyncio.create_task(processor.process_update(message_update(2, 42), handle(2, False)))
     third = asyncio.create_task(processor.process_update(message_update(3, 42), handle(3, False)))
-    await asyncio.sleep(0.01)
+    for _ in range(20):  # let all three reach the processor: the second and third wait
+        await asyncio.sleep(0)
     second.cancel()  # cancelled while waiting for the first: never runs, holds nobody up
     release.set()
     await asyncio.gather(first, third)
