@@ -16,7 +16,7 @@ def test_flags_over_environment_over_dotenv(tmp_path: Path) -> None:
     dotenv.write_text(f"TELEGRAM_BOT_TOKEN={TOKEN}\nKPO_BOT_LOG_LEVEL=DEBUG\nKPO_BOT_WEBHOOK_PORT=8000\n")
     settings = load_settings({"KPO_BOT_LOG_LEVEL": "WARNING", "KPO_BOT_WEBHOOK_PORT": "8001"}, dotenv,
                              flags={"KPO_BOT_WEBHOOK_PORT": "8002", "TELEGRAM_BOT_TOKEN": "1:flag"})
-    assert (settings.token, settings.log_level, settings.webhook_port) == (TOKEN, "WARNING", 8002)
+    assert (settings.require_token(), settings.log_level, settings.webhook_port) == (TOKEN, "WARNING", 8002)
 
 
 def test_every_bad_value_in_one_message() -> None:
@@ -78,3 +78,15 @@ def test_a_plain_http_api_url_is_refused_off_loopback(url: str) -> None:
                                  "http://[::1]:8081/bot", "https://api.example.com/bot"])
 def test_a_loopback_or_https_api_url_is_accepted(url: str) -> None:
     assert load_settings({"TELEGRAM_API_BASE_URL": url}, dotenv=None).api_base_url == url
+
+
+def test_values_are_read_around_spaces_and_numbers_checked() -> None:
+    settings = load_settings({"KPO_BOT_RATE_LIMIT": " 0 ", "KPO_BOT_LOG_LEVEL": "debug",
+                              "KPO_BOT_TIMEOUT": "2.5", "KPO_BOT_ADMIN_IDS": ""}, dotenv=None)
+    assert (settings.rate_limit, settings.log_level, settings.timeout, settings.admin_ids) == (
+        False, "DEBUG", 2.5, ())
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"KPO_BOT_TIMEOUT": "abc", "KPO_BOT_CONCURRENCY": "0", "KPO_BOT_POLL_TIMEOUT": "²"},
+                      dotenv=None)
+    assert [p.split("=")[0] for p in caught.value.problems] == [
+        "KPO_BOT_TIMEOUT", "KPO_BOT_POLL_TIMEOUT", "KPO_BOT_CONCURRENCY"]

@@ -153,7 +153,7 @@ def webhook_options(settings: Settings) -> dict[str, Any]:
     """Arguments of PTB's run_webhook/start_webhook: listen where the proxy forwards to,
     serve the URL's path, and check a secret token on every request (generated if unset)."""
     assert settings.webhook_url is not None
-    secret = settings.webhook_secret or secrets.token_urlsafe(32)
+    secret = settings.secret() or secrets.token_urlsafe(32)
     redact(secret)  # PTB logs setWebhook's parameters at DEBUG
     limit_webhook_bodies()
     return {
