@@ -24,9 +24,10 @@ from telegram import (
     MessageEntity,
     Update,
 )
-from telegram.constants import ParseMode
+from telegram.constants import CallbackQueryLimit, InlineQueryLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes, filters
+from telegram.helpers import create_deep_linked_url
 
 from bot.dialog import DialogState
 from bot.reply import Reply
@@ -136,7 +137,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> st
             input_message_content=InputTextMessageContent(card.text, parse_mode=ParseMode.HTML),
             reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(
                 label("open_in_bot"), url=deep_link(context.bot.username, card.start))]]))
-        for card in page.cards]
+        for card in page.cards[:InlineQueryLimit.RESULTS]]
     # An empty next_offset must be left out: PTB would send "" as "[]", a bogus offset.
     await query.answer(results, cache_time=INLINE_CACHE_SECONDS, next_offset=page.next_offset or None,
                        button=InlineQueryResultsButton(label("inline_classify"),
@@ -146,7 +147,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> st
 
 def deep_link(username: str, param: str) -> str:
     """A t.me link that opens the bot with /start <param>."""
-    return f"https://t.me/{username}?start={param}"
+    return create_deep_linked_url(username, param)
 
 
 async def classify(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
@@ -219,7 +220,8 @@ class _Press:
 
     async def answer(self, note: str | None = None) -> None:
         self.answered = True
-        await self.query.answer(note)
+        limit = CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH
+        await self.query.answer(note if note is None or len(note) <= limit else note[: limit - 1] + "…")
 
     async def acknowledge(self) -> None:
         """Stop the button's spinner; a press Telegram no longer accepts an answer for still gets its reply.

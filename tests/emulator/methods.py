@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from bot.tghtml import formatted_text
+from .telegram_text import formatted_text
 
 from .checks import (
     check_callback_answer_text, check_commands, check_inline_answer, check_reply_markup,
