@@ -133,9 +133,10 @@ class Cards:
         scored += [(VERDICT_LISTING, self.task_card(t)) for t in self.kb.tasks.values()
                    if t.verdict in verdicts]
         scored.sort(key=lambda pair: pair[0], reverse=True)  # stable: dimensions win ties
-        seen: set[str] = set()
-        cards = [c for _, c in scored if not (c.id in seen or seen.add(c.id))]
-        return tuple(cards[:MAX_CARDS]) or (self.nothing_card(query),)
+        cards: dict[str, Card] = {}
+        for _, card in scored:  # each card once, where it ranks best
+            cards.setdefault(card.id, card)
+        return tuple(list(cards.values())[:MAX_CARDS]) or (self.nothing_card(query),)
 
     def _card(self, card_id: str, make: Callable[[], Card]) -> Card:
         """The card with this id, made on first use and kept (one per knowledge-base entry)."""

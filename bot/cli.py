@@ -8,15 +8,16 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from bot import logs
 from bot.dialog import DialogState
-from bot.engine import Button, Engine, Reply, build_engine
+from bot.engine import Engine, build_engine
 from bot.knowledge import KnowledgeError, load
 from bot.render import Renderer, TemplateProblem
+from bot.reply import Button, Reply
 from bot.settings import SettingsError, load_settings
 
 EXIT_INVALID = 1
@@ -87,7 +88,12 @@ def _parser() -> argparse.ArgumentParser:
     ev = kb_sub.add_parser("eval", help="accuracy on a labelled question set")
     ev.add_argument("file", type=Path, help="a question set, e.g. tests/data/eval.yaml")
     ev.set_defaults(handler=_kb_eval)
-    kb.set_defaults(handler=lambda _args: kb.print_help() or EXIT_USAGE)
+
+    def kb_help(_args: argparse.Namespace) -> int:
+        kb.print_help()
+        return EXIT_USAGE
+
+    kb.set_defaults(handler=kb_help)
     return parser
 
 
@@ -144,8 +150,8 @@ def _chat_turn(engine: Engine, text: str, choices: Sequence[Button], state: Dial
         return engine.step_command(text.split()[-1].lstrip("/"), state, now)
     if text.startswith("/start"):
         return engine.step_start(text.split()[1] if " " in text else None, state, now)
-    commands = {"/help": engine.help, "/compare": engine.comparison,
-                "/privacy": lambda: engine.privacy(False, 0)}
+    commands: dict[str, Callable[[], Reply]] = {
+        "/help": engine.help, "/compare": engine.comparison, "/privacy": lambda: engine.privacy(False, 0)}
     if text in commands:
         return state, commands[text]()
     return engine.step_text(text, state, now)

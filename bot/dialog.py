@@ -124,9 +124,10 @@ def similar_tasks(kb: KnowledgeBase, verdict: str, prior: str | None, limit: int
         picks = [next(t for t in tasks if t.verdict == v) for v in ("BPO", "KPO")]
     else:
         picks = [t for t in tasks if t.verdict == verdict]
-    if prior in kb.tasks and kb.tasks[prior] in picks:
-        picks.remove(kb.tasks[prior])
-        picks.insert(0, kb.tasks[prior])
+    matched = kb.tasks.get(prior) if prior is not None else None
+    if matched is not None and matched in picks:
+        picks.remove(matched)
+        picks.insert(0, matched)
     return picks[:limit]
 
 
@@ -255,8 +256,9 @@ class DialogFlow:
         chosen = state.answers[state.step - 1]
         text = self.renderer.render("dialog_question", question=question, index=state.step,
                                     total=self.total, prior=prior, described=described)
-        rows = [(Button(("✓ " if o.id == chosen else "") + o.label,
-                        action_data(state, f"{state.step}_{o.id}")),) for o in question.options]
+        rows: list[tuple[Button, ...]] = [
+            (Button(("✓ " if o.id == chosen else "") + o.label, action_data(state, f"{state.step}_{o.id}")),)
+            for o in question.options]
         rows.append((self._control(state, "back"), self._control(state, "cancel")))
         return Reply("dialog", text, tuple(rows), edit=True)
 

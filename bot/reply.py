@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 Vote = Literal["up", "down"]
+ReplyKind = Literal["answer", "classification", "suggestions", "fallback", "smalltalk", "start", "help",
+                    "comparison", "dialog", "feedback", "stale"]
+"""What a reply is; "stale" is a note for a button press, with no message."""
 
 
 @dataclass(frozen=True)
@@ -21,9 +24,7 @@ class Button:
 class Reply:
     """What the bot says, whatever the transport."""
 
-    kind: str
-    """answer, classification, suggestions, fallback, smalltalk, start, help, comparison,
-    dialog, feedback, or stale (a note for a button press, no message)."""
+    kind: ReplyKind
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     entry: str | None = None

@@ -10,9 +10,9 @@ not one per restart, in the words of the parsers below.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlparse
@@ -29,7 +29,9 @@ from pydantic import (
 )
 from pydantic_settings import (
     BaseSettings,
+    DotEnvSettingsSource,
     EnvSettingsSource,
+    InitSettingsSource,
     NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
@@ -42,7 +44,18 @@ PREFIX = "KPO_BOT_"
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 """Hosts a plain-http URL may name: the token then never leaves the machine unencrypted."""
 _SECRET_FIELDS = {"token", "webhook_secret"}
-_ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("kpo_bot_environ", default=None)
+
+
+@dataclass(frozen=True)
+class _Sources:
+    """Where load_settings reads from: flags (by field), an environment mapping, a .env file."""
+
+    flags: dict[str, str]
+    environ: Mapping[str, str] | None
+    dotenv: Path | None
+
+
+_SOURCES: ContextVar[_Sources | None] = ContextVar("kpo_bot_settings_sources", default=None)
 
 
 class SettingsError(ValueError):
@@ -59,8 +72,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=PREFIX, env_ignore_empty=True, extra="ignore",
                                       frozen=True, validate_default=False)
 
-    token: SecretStr | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")
-    api_base_url: str = Field(DEFAULT_API, validation_alias="TELEGRAM_API_BASE_URL")
+    token: SecretStr | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
+    api_base_url: str = Field(default=DEFAULT_API, validation_alias="TELEGRAM_API_BASE_URL")
     data_dir: Path = Path("data")
     rate_limit: bool = True
     rate_overall: PositiveFloat = 30.0
@@ -103,10 +116,13 @@ class Settings(BaseSettings):
         env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Flags (init), then the environment (or the mapping load_settings was given), then .env."""
-        environ = _ENVIRON.get()
-        env = env_settings if environ is None else _MappingEnvSource(settings_cls, environ)
-        return init_settings, env, dotenv_settings
+        """Flags, then the environment (or the mapping load_settings was given), then .env."""
+        sources = _SOURCES.get()
+        if sources is None:  # Settings() as such: the process's environment and ./.env
+            return init_settings, env_settings, dotenv_settings
+        env = env_settings if sources.environ is None else _MappingEnvSource(settings_cls, sources.environ)
+        dotenv = DotEnvSettingsSource(settings_cls, env_file=sources.dotenv)
+        return InitSettingsSource(settings_cls, sources.flags), env, dotenv
 
     def require_token(self) -> str:
         """The token, or a SettingsError saying how to provide it."""
@@ -139,21 +155,13 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
     """
     overrides = {_field(env): value for env, value in (flags or {}).items()
                  if value is not None and env.startswith(PREFIX)}
-    with _environ(environ):
-        try:
-            return Settings(_env_file=dotenv if dotenv is not None and dotenv.is_file() else None,
-                            **overrides)
-        except ValidationError as exc:
-            raise SettingsError([_problem(e) for e in exc.errors()]) from None
-
-
-@contextmanager
-def _environ(environ: Mapping[str, str] | None) -> Iterator[None]:
-    reset = _ENVIRON.set(environ)
+    reset = _SOURCES.set(_Sources(overrides, environ, dotenv if dotenv is not None and dotenv.is_file() else None))
     try:
-        yield
+        return Settings()
+    except ValidationError as exc:
+        raise SettingsError([_problem(e) for e in exc.errors()]) from None
     finally:
-        _ENVIRON.reset(reset)
+        _SOURCES.reset(reset)
 
 
 def _field(env: str) -> str:

@@ -6,7 +6,7 @@ import html
 import re
 from collections.abc import Sequence
 
-from bot.engine import Button, Reply
+from bot.reply import Button, Reply
 
 _STYLES = {"b": "1", "strong": "1", "i": "3", "em": "3", "u": "4", "ins": "4", "code": "2", "pre": "2"}
 _TAG = re.compile(r"<(/?)([a-zA-Z-]+)[^>]*>")

@@ -28,7 +28,7 @@ from bot.logs import redact, redact_token
 from bot.questionlog import QuestionLog
 from bot.settings import Settings
 from bot.telegram import dialogs, handlers, operator
-from bot.telegram.context import ENGINE_KEY
+from bot.telegram.context import ENGINE_KEY, App
 from bot.telegram.ordering import BackpressureQueue, ChatOrderedUpdateProcessor
 from bot.telegram.persistence import StatePersistence
 from bot.telegram.request import BotAPIRequest, UpdatesRequest
@@ -42,7 +42,7 @@ BACKLOG_PER_SLOT = 4
 seconds of work: all a crash can lose, since Telegram keeps what was not fetched)."""
 
 
-def build_application(settings: Settings, engine: Engine) -> Application:
+def build_application(settings: Settings, engine: Engine) -> App:
     """The Application `kpo-bot run` starts, and the end-to-end tests drive."""
     token = settings.require_token()
     redact_token(token)  # before build(): PTB logs its base URL, token included, at DEBUG
@@ -91,7 +91,7 @@ def _rate_limiter(settings: Settings) -> RetryingRateLimiter:
                                first_delay=settings.retry_delay)
 
 
-def register_handlers(app: Application, admin_ids: tuple[int, ...] = ()) -> None:
+def register_handlers(app: App, admin_ids: tuple[int, ...] = ()) -> None:
     """Every handler, in the order PTB tries them; each logs one line per update."""
     addressed = handlers.Addressed()
     log = operator.logged
@@ -126,7 +126,7 @@ def register_handlers(app: Application, admin_ids: tuple[int, ...] = ()) -> None
     app.add_error_handler(handlers.on_error)
 
 
-async def post_init(app: Application) -> None:
+async def post_init(app: App) -> None:
     """Publish the command menu once the bot is known to Telegram."""
     engine: Engine = app.bot_data[ENGINE_KEY]
     await app.bot.set_my_commands([BotCommand(c, d) for c, d in engine.commands()])
@@ -134,14 +134,14 @@ async def post_init(app: Application) -> None:
     operator.schedule_pruning(app)
 
 
-async def post_shutdown(app: Application) -> None:
+async def post_shutdown(app: App) -> None:
     """Finish the question log's pending writes."""
     qlog = app.bot_data.get(operator.LOG_KEY)
     if qlog is not None:
         await asyncio.to_thread(qlog.close)
 
 
-def serve(app: Application, settings: Settings) -> None:
+def serve(app: App, settings: Settings) -> None:
     """Run until SIGINT/SIGTERM: long polling, or a webhook when a URL is configured."""
     if not settings.webhook_url:
         app.run_polling(allowed_updates=ALLOWED_UPDATES, timeout=settings.poll_timeout)

@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from functools import wraps
 from typing import Any
 
 from telegram import Message, Update
-from telegram.ext import Application, ContextTypes
+from telegram.ext import ContextTypes
 
 from bot.engine import Engine, build_engine
 from bot.knowledge import KnowledgeError
@@ -24,12 +24,12 @@ from bot.normalize import plain_words
 from bot.questionlog import QuestionLog
 from bot.render import Renderer, TemplateProblem
 from bot.reply import Reply
-from bot.telegram.context import ENGINE_KEY, engine_of
+from bot.telegram.context import ENGINE_KEY, App, engine_of
 
 LOG_KEY = "question_log"
 IGNORED = "ignored"
 _LOG = logging.getLogger("bot.updates")
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[Any]]
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, Any]]
 
 
 def question_log(context: ContextTypes.DEFAULT_TYPE) -> QuestionLog | None:
@@ -144,7 +144,7 @@ def logged(kind: str, handler: Handler) -> Handler:
     return run
 
 
-def schedule_pruning(app: Application) -> None:
+def schedule_pruning(app: App) -> None:
     """Prune old question-log rows now and once a day."""
     qlog = app.bot_data.get(LOG_KEY)
     if qlog is not None and qlog.enabled and app.job_queue is not None:
@@ -154,4 +154,6 @@ def schedule_pruning(app: Application) -> None:
 
 async def _prune(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Delete question-log rows older than the retention period."""
-    await context.job.data.prune()
+    qlog = context.job.data if context.job is not None else None
+    if isinstance(qlog, QuestionLog):
+        await qlog.prune()

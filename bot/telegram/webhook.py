@@ -35,4 +35,4 @@ def limit_webhook_bodies() -> None:
     """Make PTB's webhook server refuse request bodies over MAX_BODY_BYTES."""
     from telegram.ext._utils import webhookhandler
 
-    webhookhandler.HTTPServer = LimitedHTTPServer  # type: ignore[misc]
+    setattr(webhookhandler, "HTTPServer", LimitedHTTPServer)  # noqa: B010 - not an attribute PTB exports
