@@ -1,4 +1,5 @@
-"""bot.tghtml (and the emulator's telegram_text on top of it) must accept and refuse exactly what Telegram's HTML parser does.
+"""bot.tghtml (and the emulator's telegram_text on top of it) must accept and refuse exactly
+what Telegram's HTML parser does.
 
 The expected reasons are Telegram's own wording (tdlib's parse_html), so a
 message the renderer lets through is one Telegram will take.

@@ -182,7 +182,8 @@ class BotMethods(World):
         message_id = message_id or params.get("reply_to_message_id")
         if message_id is None or self.find_message(chat.id, message_id):
             return message_id
-        if params.get("allow_sending_without_reply") or (isinstance(reply, dict) and reply.get("allow_sending_without_reply")):
+        allowed = isinstance(reply, dict) and reply.get("allow_sending_without_reply")
+        if params.get("allow_sending_without_reply") or allowed:
             return None
         raise bad_request("Bad Request: message to be replied not found")
 

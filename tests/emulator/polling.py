@@ -111,7 +111,7 @@ class UpdateQueue:
         self._waiter = waiter
         try:
             return await asyncio.wait_for(asyncio.shield(waiter), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return None
         finally:
             if self._waiter is waiter:

@@ -288,7 +288,7 @@ class BotAPIEmulator(BotMethods):
             async with self._session.post(url, json=update, headers=headers) as response:
                 await response.read()
                 return WebhookDelivery(update["update_id"], url, response.status, secret)
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             return WebhookDelivery(update["update_id"], url, 0, secret, error=f"Connection failed: {exc!r}")
 
     async def start_webhook_delivery(self, *, secret_token: Any = _KEEP, retry_delay: float = 0.1) -> None:
