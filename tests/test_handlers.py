@@ -22,3 +22,24 @@ async def test_an_update_without_its_message_is_ignored(engine: Engine, handler:
     context = SimpleNamespace(bot_data={ENGINE_KEY: engine}, user_data=None, args=None,
                               bot=SimpleNamespace(username="kpo_test_bot"), application=None)
     await handler(Update(update_id=1), context)
+
+
+def test_an_engine_replaced_after_gc_freeze_is_freed() -> None:
+    """`kpo-bot run` freezes the first engine out of GC passes; a /reload must not pin it for good."""
+    import gc
+    import weakref
+
+    class Engineish:
+        def __init__(self) -> None:
+            self.me = self  # a cycle, as the engine's caches make: only the GC frees it
+
+    old = Engineish()
+    gone = weakref.ref(old)
+    gc.collect()
+    gc.freeze()
+    try:
+        del old
+        operator.release_replaced()
+        assert gone() is None
+    finally:
+        gc.unfreeze()

@@ -9,6 +9,7 @@ templates validate; otherwise the running engine stays and the errors are shown.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from collections.abc import Callable, Coroutine
@@ -110,9 +111,25 @@ async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
         await message.reply_text(text)
         return "reload-failed"
     context.bot_data[ENGINE_KEY] = engine
+    del current
+    await asyncio.to_thread(release_replaced)
     text = engine.renderer.render("reload_done", counts=engine.kb.counts())
     await message.reply_text(text)
     return "reloaded"
+
+
+def release_replaced() -> None:
+    """Free the engine /reload replaced, and freeze the new one out of GC passes again.
+
+    `kpo-bot run` calls gc.freeze() once the first engine is built, so its many
+    objects are never scanned again. Frozen objects are never collected either,
+    and the engine holds reference cycles (its caches), so without this each
+    /reload would keep the previous engine in memory for good.
+    """
+    if gc.get_freeze_count():
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
 
 
 def _build_like(current: Engine) -> Engine:
