@@ -6,6 +6,7 @@ import argparse
 import gc
 import json
 import logging
+import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -127,7 +128,13 @@ def _chat(args: argparse.Namespace) -> int:
         text = line.strip()
         if text in {"/quit", "/exit", "quit", "exit"}:
             break
-        state, reply = _chat_turn(engine, text, choices, state)
+        try:
+            state, reply = _chat_turn(engine, text, choices, state)
+        except Exception as exc:  # a bug must not end the session with a traceback
+            logging.getLogger(__name__).debug("chat turn failed", exc_info=exc)
+            print(f"(Sorry, that went wrong: {type(exc).__name__}. Try asking another way.)\n",
+                  file=sys.stderr, flush=True)
+            continue
         shown, new_choices = show(reply, color=color)
         print(shown + "\n", flush=True)
         # A note (stale press, vote) or a hint mid-dialog leaves the last choices in force.
@@ -214,7 +221,12 @@ def _report(args: argparse.Namespace) -> int:
     from bot.questionlog import QuestionLog
 
     settings = load_settings()
-    built = report.build(QuestionLog.database(settings.data_dir), since_days=args.since)
+    database = QuestionLog.database(settings.data_dir)
+    try:
+        built = report.build(database, since_days=args.since)
+    except sqlite3.Error as exc:  # corrupt, locked or unreadable: one line, not a traceback
+        print(f"kpo-bot: cannot read the question log {database}: {exc}", file=sys.stderr)
+        return EXIT_INVALID
     print(report.FORMATS[args.format](built))
     return 0
 

@@ -157,3 +157,41 @@ def test_run_with_telegram_unreachable_says_so_in_one_line(tmp_path: Path) -> No
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("kpo-bot: cannot reach the Bot API") and f"127.0.0.1:{port}" in last
     assert "AAHfKq3Z" not in result.stderr
+
+
+def test_report_on_a_corrupt_log_says_so_in_one_line(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "questions.sqlite3").write_bytes(b"this is not a database" * 100)
+    result = kpo_bot("report", env={"KPO_BOT_DATA_DIR": str(data)}, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("kpo-bot: cannot read the question log")
+
+
+def test_run_with_a_bad_setting_names_it_without_a_traceback(tmp_path: Path) -> None:
+    result = kpo_bot("run", "--port", "99999", env={"TELEGRAM_BOT_TOKEN": "123456789:AAHfKq3ZtVxLmPwYbNcRjUeGhSdTaQyXoIzB"},
+                     cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "KPO_BOT_WEBHOOK_PORT='99999'" in result.stderr
+
+
+def test_a_failing_chat_turn_is_reported_and_the_chat_goes_on(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+
+    from bot import cli
+
+    real = cli._chat_turn
+
+    def flaky(engine, text, choices, state):  # type: ignore[no-untyped-def]
+        if text == "boom":
+            raise RuntimeError("a bug")
+        return real(engine, text, choices, state)
+
+    monkeypatch.setattr(cli, "_chat_turn", flaky)
+    monkeypatch.setattr("sys.stdin", io.StringIO("boom\nwhat is kpo\n"))
+    assert cli.main(["chat"]) == 0
+    out, err = capsys.readouterr()
+    assert "went wrong" in err and "Traceback" not in err
+    assert "Knowledge Process Outsourcing" in out
