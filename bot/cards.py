@@ -25,9 +25,13 @@ from bot.reply import Button, Reply
 PAGE_SIZE = 20
 """Inline results per answer (Telegram allows 50); more come through next_offset."""
 MAX_CARDS = 60
-DIMENSION_MATCH = 75.0
-TASK_MATCH = 80.0
-FAQ_MATCH = 45.0
+CARD_DIMENSION_MATCH = 75.0
+"""WRatio at which an inline query names a comparison dimension."""
+CARD_TASK_MATCH = 80.0
+"""Task score at which an inline query gets the task's card (looser than classify.TASK_MATCH,
+which decides a verdict in a chat: a card is only offered in a list)."""
+CARD_FAQ_MATCH = 45.0
+"""FAQ score at which an inline query gets the answer's card."""
 VERDICT_LISTING = 30.0
 """Rank of example tasks listed because the query names their kind ("@bot bpo")."""
 _FIRST_SENTENCE = re.compile(r"^(.+?[.!?])(\s|$)", re.S)
@@ -123,12 +127,12 @@ class Cards:
         text = " ".join(normalised.tokens)
         names = [name for _, name in self._dimension_names]
         for _, score, at in process.extract(text, names, scorer=fuzz.WRatio, processor=None,
-                                            limit=None, score_cutoff=DIMENSION_MATCH):
+                                            limit=None, score_cutoff=CARD_DIMENSION_MATCH):
             scored.append((score, self.dimension_card(self.dimensions[self._dimension_names[at][0]])))
         scored += [(h.score, self.faq_card(self.kb.faq[h.target])) for h in faq_hits
-                   if h.kind == "faq" and h.score >= FAQ_MATCH]
+                   if h.kind == "faq" and h.score >= CARD_FAQ_MATCH]
         scored += [(h.score, self.task_card(self.kb.tasks[h.target])) for h in tasks
-                   if h.score >= TASK_MATCH]
+                   if h.score >= CARD_TASK_MATCH]
         verdicts = {t.upper() for t in normalised.content} & {"BPO", "KPO"}
         scored += [(VERDICT_LISTING, self.task_card(t)) for t in self.kb.tasks.values()
                    if t.verdict in verdicts]
