@@ -78,10 +78,27 @@ class _StartupAbortFilter(logging.Filter):
                     and "Aborting" in str(record.msg))
 
 
+class _WithheldDataFilter(logging.Filter):
+    """Keep update contents out of PTB's log lines about updates it could not read.
+
+    PTB quotes the whole update (message text included) when it cannot parse one
+    ("Received data was ..."); the operator needs to know that it happened, not
+    what a user wrote.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = str(record.msg)
+        if record.name.startswith("telegram") and "Received data was" in message:
+            kept = message.split("Received data was", 1)[0]
+            record.msg, record.args = kept + "Received data withheld (it may hold message text).", None
+        return True
+
+
 def configure(level: str, fmt: str = "text") -> None:
     """Logging for `kpo-bot run`: the chosen level and format, httpx kept quiet."""
     handler = logging.StreamHandler()
     handler.addFilter(_StartupAbortFilter())
+    handler.addFilter(_WithheldDataFilter())
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(
         "%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=level, handlers=[handler], force=True)

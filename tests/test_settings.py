@@ -90,3 +90,19 @@ def test_values_are_read_around_spaces_and_numbers_checked() -> None:
                       dotenv=None)
     assert [p.split("=")[0] for p in caught.value.problems] == [
         "KPO_BOT_TIMEOUT", "KPO_BOT_POLL_TIMEOUT", "KPO_BOT_CONCURRENCY"]
+
+
+def test_updates_ptb_cannot_read_are_never_quoted_in_the_log(capsys: pytest.CaptureFixture[str]) -> None:
+    import logging
+
+    from bot import logs
+
+    logs.configure("INFO", "text")
+    data = {"update_id": 5, "message": {"text": "my private words"}}
+    logging.getLogger("telegram.ext.Updater").critical(
+        "Something went wrong processing the data received from Telegram. Received data was *not* "
+        "processed! Received data was: %r", data)
+    logging.getLogger("telegram.ext.ExtBot").critical("Error while parsing updates! Received data was %r", [data])
+    err = capsys.readouterr().err
+    assert "my private words" not in err and err.count("withheld") == 2
+    logging.basicConfig(force=True, handlers=[logging.NullHandler()])
