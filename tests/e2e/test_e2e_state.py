@@ -60,3 +60,33 @@ async def test_a_bad_state_file_is_moved_aside_and_the_bot_starts_fresh(
     notes = [r for r in caplog.records if "bot-state.pickle" in r.getMessage() and r.levelno >= logging.WARNING]
     assert len(notes) == 1 and "moved" in notes[0].getMessage()
     assert unhandled_errors(caplog.records) == []
+
+
+async def test_a_dialog_saved_under_another_dialog_yaml_ends_cleanly_after_a_restart(
+        emu: BotAPIEmulator, tmp_path: Path, kb_copy: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from bot.knowledge import load
+
+    data = tmp_path / "data"
+    running = await RunningBot.start(bot_settings(emu, data), Engine(load(kb_copy)))
+    try:
+        emu.user_message(ANN, "/classify")
+        [question] = await emu.wait_for_messages(ANN, 1)
+    finally:
+        await running.stop()
+    assert list(stored_users(data)) == [ANN]
+    dialog = kb_copy / "dialog.yaml"
+    dialog.write_text(dialog.read_text(encoding="utf-8").replace("prior_weight: 3", "prior_weight: 4"),
+                      encoding="utf-8")
+    running = await RunningBot.start(bot_settings(emu, data), Engine(load(kb_copy)))
+    try:
+        skip = next(b["callback_data"] for b in question.buttons if b["callback_data"].endswith(":skip"))
+        emu.press_button(ANN, question.message_id, skip)
+        await emu.wait_until(lambda: len(emu.callback_answers) == 1, what="the press answered")
+        assert "/classify" in emu.callback_answers[0]["text"]
+        emu.user_message(ANN, "what is kpo")
+        replies = await emu.wait_for_messages(ANN, 2)
+        assert "Knowledge Process Outsourcing" in replies[-1].text
+    finally:
+        await running.stop()
+    assert stored_users(data) == {}
+    assert unhandled_errors(caplog.records) == []
