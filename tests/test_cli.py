@@ -170,8 +170,8 @@ def test_report_on_a_corrupt_log_says_so_in_one_line(tmp_path: Path) -> None:
 
 
 def test_run_with_a_bad_setting_names_it_without_a_traceback(tmp_path: Path) -> None:
-    result = kpo_bot("run", "--port", "99999", env={"TELEGRAM_BOT_TOKEN": "123456789:AAHfKq3ZtVxLmPwYbNcRjUeGhSdTaQyXoIzB"},
-                     cwd=tmp_path)
+    token = "123456789:AAHfKq3ZtVxLmPwYbNcRjUeGhSdTaQyXoIzB"
+    result = kpo_bot("run", "--port", "99999", env={"TELEGRAM_BOT_TOKEN": token}, cwd=tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "KPO_BOT_WEBHOOK_PORT='99999'" in result.stderr
 
