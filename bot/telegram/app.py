@@ -35,7 +35,6 @@ from bot.telegram.request import BotAPIRequest, UpdatesRequest
 from bot.telegram.retry import RetryingRateLimiter
 from bot.telegram.webhook import limit_webhook_bodies
 
-
 STATE_FILE = "bot-state.pickle"
 BACKLOG_PER_SLOT = 4
 """Updates fetched but unhandled, per concurrent slot, before polling waits (at most a few

@@ -10,8 +10,8 @@ import contextlib
 import logging
 import re
 import time
-from typing import Literal
 from collections import OrderedDict
+from typing import Literal
 
 from telegram import (
     CallbackQuery,

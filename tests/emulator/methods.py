@@ -12,15 +12,18 @@ import json
 import re
 from typing import Any
 
-from .telegram_text import formatted_text
-
 from .checks import (
-    check_callback_answer_text, check_commands, check_inline_answer, check_reply_markup,
-    check_text, is_html,
+    check_callback_answer_text,
+    check_commands,
+    check_inline_answer,
+    check_reply_markup,
+    check_text,
+    is_html,
 )
 from .errors import NOT_MODIFIED, QUERY_INVALID, SET_WEBHOOK_CONFLICT, WEBHOOK_CONFLICT, ApiError, bad_request
 from .polling import UpdateQueue
 from .state import Chat, SentMessage, World, now
+from .telegram_text import formatted_text
 
 CHAT_ACTIONS = frozenset(
     {
