@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: chat test test-fast check eval bench clean
+.PHONY: chat test test-fast check eval bench clean lint
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +43,9 @@ bench: $(DEV_STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
+
+# Type and style checks: mypy --strict over bot/ and ruff over the project.
+# Not yet a prerequisite of `test` (wired in once the matching-engine work is merged).
+lint: $(DEV_STAMP)
+	$(BIN)/python -m mypy --strict bot/
+	$(BIN)/python -m ruff check

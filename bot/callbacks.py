@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal, cast
 
 MAX_BYTES = 64
-KINDS = {
+"""Telegram's limit on callback_data (InlineKeyboardButtonLimit.MAX_CALLBACK_DATA)."""
+Kind = Literal["a", "s", "t", "c", "m", "d", "o", "f"]
+KINDS: dict[Kind, str] = {
     "a": "answer",       # a:<faq id>: show an answer (follow-up or example button)
     "s": "suggestion",   # s:<faq id>: the user picked a "did you mean" suggestion
     "t": "task",         # t:<task id>: show an example task's verdict
@@ -31,7 +34,7 @@ _PATTERN = re.compile(r"([a-z]):([a-z0-9_]{1,32})(?::([a-z0-9_+-]{1,16}))?")
 class Callback:
     """A parsed button payload."""
 
-    kind: str
+    kind: Kind
     target: str
     arg: str | None = None
 
@@ -39,16 +42,18 @@ class Callback:
 def encode(kind: str, target: str, arg: str | None = None) -> str:
     """The payload for a button; raises ValueError if it would not parse back."""
     data = f"{kind}:{target}" if arg is None else f"{kind}:{target}:{arg}"
-    if decode(data) != Callback(kind, target, arg):
+    parsed = decode(data)
+    if parsed is None or (parsed.kind, parsed.target, parsed.arg) != (kind, target, arg):
         raise ValueError(f"invalid callback data {data!r}")
     return data
 
 
 def decode(data: str | None) -> Callback | None:
     """The parsed payload, or None for anything outside the scheme."""
-    if not data or len(data.encode("utf-8")) > MAX_BYTES:
+    if not data or not data.isascii() or len(data) > MAX_BYTES:  # the scheme is ASCII only
         return None
     found = _PATTERN.fullmatch(data)
-    if found is None or found.group(1) not in KINDS:
+    kind = found.group(1) if found else None
+    if found is None or kind not in KINDS:
         return None
-    return Callback(found.group(1), found.group(2), found.group(3))
+    return Callback(cast(Kind, kind), found.group(2), found.group(3))

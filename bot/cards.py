@@ -25,9 +25,13 @@ from bot.reply import Button, Reply
 PAGE_SIZE = 20
 """Inline results per answer (Telegram allows 50); more come through next_offset."""
 MAX_CARDS = 60
-DIMENSION_MATCH = 75.0
-TASK_MATCH = 80.0
-FAQ_MATCH = 45.0
+CARD_DIMENSION_MATCH = 75.0
+"""WRatio at which an inline query names a comparison dimension."""
+CARD_TASK_MATCH = 80.0
+"""Task score at which an inline query gets the task's card (looser than classify.TASK_MATCH,
+which decides a verdict in a chat: a card is only offered in a list)."""
+CARD_FAQ_MATCH = 45.0
+"""FAQ score at which an inline query gets the answer's card."""
 VERDICT_LISTING = 30.0
 """Rank of example tasks listed because the query names their kind ("@bot bpo")."""
 _FIRST_SENTENCE = re.compile(r"^(.+?[.!?])(\s|$)", re.S)
@@ -68,7 +72,10 @@ class Cards:
         self._dimension_names = [(i, " ".join(normalizer.tokens(name)))
                                  for i, d in enumerate(self.dimensions) for name in (d.name, *d.aliases)]
         self.search = lru_cache(maxsize=1024)(self._search)
-        """Ranked cards for an inline query (cached: paging asks again with each offset)."""
+        """Ranked cards for an inline query (cached: paging asks again with each offset).
+        A cached result holds references to the cards below, made once per entry, so a
+        query costs a tuple of pointers, not 60 rendered cards (every keystroke is a query)."""
+        self._cards: dict[str, Card] = {}
 
     # --- the /compare browser -------------------------------------------------------
 
@@ -107,7 +114,7 @@ class Cards:
     def page(self, query: str, offset: str) -> CardPage:
         """Cards for an inline query, best first, one page from `offset`."""
         cards = self.search(query.strip())
-        start = int(offset) if offset.isdigit() and int(offset) < len(cards) else 0
+        start = _page_start(offset, len(cards))
         end = start + PAGE_SIZE
         return CardPage(cards[start:end], str(end) if end < len(cards) else "")
 
@@ -120,41 +127,61 @@ class Cards:
         text = " ".join(normalised.tokens)
         names = [name for _, name in self._dimension_names]
         for _, score, at in process.extract(text, names, scorer=fuzz.WRatio, processor=None,
-                                            limit=None, score_cutoff=DIMENSION_MATCH):
+                                            limit=None, score_cutoff=CARD_DIMENSION_MATCH):
             scored.append((score, self.dimension_card(self.dimensions[self._dimension_names[at][0]])))
         scored += [(h.score, self.faq_card(self.kb.faq[h.target])) for h in faq_hits
-                   if h.kind == "faq" and h.score >= FAQ_MATCH]
+                   if h.kind == "faq" and h.score >= CARD_FAQ_MATCH]
         scored += [(h.score, self.task_card(self.kb.tasks[h.target])) for h in tasks
-                   if h.score >= TASK_MATCH]
+                   if h.score >= CARD_TASK_MATCH]
         verdicts = {t.upper() for t in normalised.content} & {"BPO", "KPO"}
         scored += [(VERDICT_LISTING, self.task_card(t)) for t in self.kb.tasks.values()
                    if t.verdict in verdicts]
         scored.sort(key=lambda pair: pair[0], reverse=True)  # stable: dimensions win ties
-        seen: set[str] = set()
-        cards = [c for _, c in scored if not (c.id in seen or seen.add(c.id))]
-        return tuple(cards[:MAX_CARDS]) or (self.nothing_card(query),)
+        cards: dict[str, Card] = {}
+        for _, card in scored:  # each card once, where it ranks best
+            cards.setdefault(card.id, card)
+        return tuple(list(cards.values())[:MAX_CARDS]) or (self.nothing_card(query),)
+
+    def _card(self, card_id: str, make: Callable[[], Card]) -> Card:
+        """The card with this id, made on first use and kept (one per knowledge-base entry)."""
+        card = self._cards.get(card_id)
+        if card is None:
+            card = self._cards[card_id] = make()
+        return card
 
     def overview_card(self) -> Card:
         """'KPO vs BPO at a glance': the whole comparison."""
+        return self._card("overview", self._overview_card)
+
+    def dimension_card(self, d: Dimension) -> Card:
+        """One comparison dimension."""
+        return self._card(f"dim:{d.id}", lambda: self._dimension_card(d))
+
+    def faq_card(self, entry: FaqEntry) -> Card:
+        """An FAQ answer."""
+        return self._card(f"faq:{entry.id}", lambda: self._faq_card(entry))
+
+    def task_card(self, task: Task) -> Card:
+        """An example task's verdict."""
+        return self._card(f"task:{task.id}", lambda: self._task_card(task))
+
+    def _overview_card(self) -> Card:
         return Card("overview", self.renderer.label("card_overview_title"),
                     self.renderer.label("card_overview_description"), self._overview_text(),
                     "compare")
 
-    def dimension_card(self, d: Dimension) -> Card:
-        """One comparison dimension."""
+    def _dimension_card(self, d: Dimension) -> Card:
         index = self.dimensions.index(d)
         return Card(f"dim:{d.id}", f"{d.name}: BPO vs KPO", f"BPO: {d.bpo} · KPO: {d.kpo}",
                     self._dimension_text(d, index), f"compare_{d.id}")
 
-    def faq_card(self, entry: FaqEntry) -> Card:
-        """An FAQ answer."""
+    def _faq_card(self, entry: FaqEntry) -> Card:
         text = self.renderer.render("answer", entry=entry, task=None,
                                     sources=[self.kb.sources[s] for s in entry.sources])
         return Card(f"faq:{entry.id}", entry.question, _first_sentence(entry.answer), text,
                     f"faq_{entry.id}")
 
-    def task_card(self, task: Task) -> Card:
-        """An example task's verdict."""
+    def _task_card(self, task: Task) -> Card:
         text = self.renderer.render("task_card", task=task,
                                     sources=[self.kb.sources[s] for s in task.sources])
         return Card(f"task:{task.id}", f"{task.name}: {task.verdict}", shorten(task.reason, 120),
@@ -165,6 +192,18 @@ class Cards:
         text = self.renderer.render("card_nothing", query=query)
         return Card("none", self.renderer.label("card_nothing_title"),
                     self.renderer.label("card_nothing_description"), text, "help")
+
+
+def _page_start(offset: str, total: int) -> int:
+    """Where the page at an inline offset starts; 0 for anything but one this bot sent.
+
+    The offset comes from the client: only ASCII digits of a small number are taken
+    (str.isdigit also accepts "²" and int() refuses it; a 5,000-digit number is refused too).
+    """
+    if not offset or len(offset) > 4 or not offset.isascii() or not offset.isdigit():
+        return 0
+    start = int(offset)
+    return start if start < total else 0
 
 
 def _first_sentence(text: str) -> str:

@@ -6,18 +6,20 @@ import argparse
 import gc
 import json
 import logging
+import sqlite3
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from bot import logs
 from bot.dialog import DialogState
-from bot.engine import Button, Engine, Reply, build_engine
-from bot.semantic import default_cache_dir
+from bot.engine import Engine, build_engine
 from bot.knowledge import KnowledgeError, load
 from bot.render import Renderer, TemplateProblem
+from bot.reply import Button, Reply
+from bot.semantic import default_cache_dir
 from bot.settings import SettingsError, load_settings
 
 EXIT_INVALID = 1
@@ -92,7 +94,12 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--totals", action="store_true",
                     help="print the figures only, not the misses (for validation sets)")
     ev.set_defaults(handler=_kb_eval)
-    kb.set_defaults(handler=lambda _args: kb.print_help() or EXIT_USAGE)
+
+    def kb_help(_args: argparse.Namespace) -> int:
+        kb.print_help()
+        return EXIT_USAGE
+
+    kb.set_defaults(handler=kb_help)
     return parser
 
 
@@ -126,7 +133,13 @@ def _chat(args: argparse.Namespace) -> int:
         text = line.strip()
         if text in {"/quit", "/exit", "quit", "exit"}:
             break
-        reply = session.turn(text)
+        try:
+            reply = session.turn(text)
+        except Exception as exc:  # a bug must not end the session with a traceback
+            logging.getLogger(__name__).debug("chat turn failed", exc_info=exc)
+            print(f"(Sorry, that went wrong: {type(exc).__name__}. Try asking another way.)\n",
+                  file=sys.stderr, flush=True)
+            continue
         if args.json:
             print(json.dumps(reply.as_json(text), ensure_ascii=False), flush=True)
         else:
@@ -153,8 +166,9 @@ def _run(args: argparse.Namespace) -> int:
     })
     settings.require_token()
     logs.configure(settings.log_level, settings.log_format)
-    engine = build_engine(dialog_timeout=settings.dialog_timeout * 60)
-    from telegram.error import InvalidToken
+    engine = build_engine(dialog_timeout=settings.dialog_timeout * 60,
+                          context_minutes=settings.context_minutes)
+    from telegram.error import BadRequest, InvalidToken, NetworkError
 
     from bot.telegram.app import build_application, serve
 
@@ -168,7 +182,18 @@ def _run(args: argparse.Namespace) -> int:
         # PTB's message quotes the whole token; say what happened without it.
         print("kpo-bot: Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather", file=sys.stderr)
         return EXIT_USAGE
+    except NetworkError as exc:  # retries are spent: one line, not PTB's two tracebacks
+        if isinstance(exc, BadRequest):  # a NetworkError to PTB, but Telegram did answer
+            raise
+        print(f"kpo-bot: cannot reach the Bot API at {settings.api_base_url} "
+              f"({type(exc).__name__}: {_one_line(exc)}); check the network and try again",
+              file=sys.stderr)
+        return EXIT_INVALID
     return 0
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200]
 
 
 def _summary(engine: Engine) -> str:
@@ -180,7 +205,12 @@ def _report(args: argparse.Namespace) -> int:
     from bot.questionlog import QuestionLog
 
     settings = load_settings()
-    built = report.build(QuestionLog.database(settings.data_dir), since_days=args.since)
+    database = QuestionLog.database(settings.data_dir)
+    try:
+        built = report.build(database, since_days=args.since)
+    except sqlite3.Error as exc:  # corrupt, locked or unreadable: one line, not a traceback
+        print(f"kpo-bot: cannot read the question log {database}: {exc}", file=sys.stderr)
+        return EXIT_INVALID
     print(report.FORMATS[args.format](built))
     return 0
 

@@ -91,6 +91,7 @@ class FollowUps:
         self._kinds = frozenset(normalizer.tokens("bpo kpo"))
         self._neutral = (frozenset(t for w in chat.neutral for t in normalizer.tokens(w))
                          | self._fillers | self._kinds)
+        self._other_words = frozenset(t for w in _OTHER_WORDS for t in normalizer.tokens(w)) | self._fillers
         self._openers = sorted((tuple(normalizer.tokens(o)) for o in chat.and_openers),
                                key=len, reverse=True)
 
@@ -124,8 +125,8 @@ class FollowUps:
         return FollowUp("and", rest) if opened and rest else None
 
     def empty(self, query: Query) -> bool:
-        """Whether a message says nothing but filler ("ok so?", "hmm")."""
-        return bool(query.tokens) and not (set(query.content) - self._neutral)
+        """Whether a message says nothing but filler ("ok so?", "hmm"), not even BPO or KPO."""
+        return bool(query.tokens) and not (set(query.content) - (self._neutral - self._kinds))
 
     def _by_keywords(self, query: Query) -> FollowUp | None:
         """A message made only of one intent's words and neutral ones ("why tho", "what about kpo")."""
@@ -135,14 +136,22 @@ class FollowUps:
             if words and words <= keys:
                 return FollowUp(intent)
         named = set(query.tokens) & self._kinds
-        if not words and len(named) == 1:
-            return FollowUp("other_kind")
+        if len(named) == 1 and set(query.tokens) <= self._kinds | self._other_words:
+            return FollowUp("other_kind")  # "and for kpo?", "n for kpo?", but not "what is kpo"
         return None
+
+    def decides(self, words: set[str]) -> bool:
+        """Whether every word is one that asks which kind to choose ("need", "pick")."""
+        return words <= self._keywords.get("decide", frozenset()) | self._neutral
 
 
 _FILLERS = ("please", "pls", "bro", "sir", "yaar", "ok", "okay", "so", "then", "huh", "hmm", "um", "na",
             "just", "now", "again", "thanks", "bhai", "po", "toh", "to", "hey")
 """Words that do not change what a follow-up asks ("say it more simply pls")."""
+
+_OTHER_WORDS = ("and", "for", "about", "in", "of", "the", "then", "how", "what", "same", "question", "also",
+                "too", "side", "people", "ones", "one", "kind", "type", "other", "with", "ke", "me", "wale")
+"""The only words besides BPO or KPO that "the same for the other kind" may hold."""
 
 _INTENTS: dict[str, Intent] = {"reason": "reason", "simpler": "simpler", "example": "example",
                                "other_kind": "other_kind", "decide": "decide"}

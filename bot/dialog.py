@@ -10,10 +10,12 @@ from knowledge/dialog.yaml.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from markupsafe import escape
 from rapidfuzz import fuzz, process
 from rapidfuzz.utils import default_process
 
@@ -43,6 +45,15 @@ class DialogState:
     prior: str | None = None
     """Id of the example task the user's description matched."""
     description: str | None = None
+    version: str = ""
+    """The dialog definition this state belongs to (dialog_version); a state of another
+    version, or one saved before versions existed, ends cleanly instead of misreading steps."""
+
+    def __deepcopy__(self, memo: dict[int, object]) -> DialogState:
+        """Itself: a state is immutable (strings, numbers, tuples). PTB deep-copies every
+        changed user's data on each persistence run, and copying states field by field
+        was most of that run's time on the event loop."""
+        return self
 
 
 @dataclass(frozen=True)
@@ -91,6 +102,11 @@ def score(dialog: Dialog, answers: Sequence[str | None], prior_verdict: str | No
     return Outcome(verdict, lean, round(50 + 50 * abs(lean)), tuple(reasons))
 
 
+def dialog_version(dialog: Dialog) -> str:
+    """A short fingerprint of the dialog's questions, options and weights."""
+    return hashlib.sha256(repr(dialog).encode("utf-8")).hexdigest()[:12]
+
+
 def new_nonce() -> str:
     """A short random id for a dialog run (fits callback data)."""
     return secrets.token_hex(3)
@@ -108,9 +124,10 @@ def similar_tasks(kb: KnowledgeBase, verdict: str, prior: str | None, limit: int
         picks = [next(t for t in tasks if t.verdict == v) for v in ("BPO", "KPO")]
     else:
         picks = [t for t in tasks if t.verdict == verdict]
-    if prior in kb.tasks and kb.tasks[prior] in picks:
-        picks.remove(kb.tasks[prior])
-        picks.insert(0, kb.tasks[prior])
+    matched = kb.tasks.get(prior) if prior is not None else None
+    if matched is not None and matched in picks:
+        picks.remove(matched)
+        picks.insert(0, matched)
     return picks[:limit]
 
 
@@ -132,6 +149,7 @@ class DialogFlow:
         self.classifier = classifier
         self.normalizer = normalizer
         self.timeout = timeout
+        self.version = dialog_version(kb.dialog)
 
     @property
     def total(self) -> int:
@@ -140,12 +158,19 @@ class DialogFlow:
 
     def start(self, now: float) -> tuple[DialogState, Reply]:
         """A new dialog, asking for a description of the task first."""
-        state = DialogState(new_nonce(), 0, (None,) * self.total, now + self.timeout)
+        state = DialogState(new_nonce(), 0, (None,) * self.total, now + self.timeout,
+                            version=self.version)
         return state, self._describe(state)
 
     def expired(self, state: DialogState, now: float) -> bool:
-        """Whether the user left the dialog alone for longer than the timeout."""
-        return now > state.deadline
+        """Whether the user left the dialog alone for longer than the timeout, or it
+        belongs to another version of the dialog (changed by /reload or a restart)."""
+        return now > state.deadline or not self.current(state)
+
+    def current(self, state: DialogState) -> bool:
+        """Whether the state belongs to this version of the dialog."""
+        return (getattr(state, "version", "") == self.version and 0 <= state.step <= self.total
+                and len(state.answers) == self.total)
 
     def timed_out(self) -> Reply:
         """The note shown when a dialog times out."""
@@ -158,6 +183,8 @@ class DialogFlow:
 
     def on_text(self, state: DialogState, text: str, now: float) -> tuple[DialogState | None, Reply]:
         """Typed text: the task description on the first step, else a hint to use the buttons."""
+        if not self.current(state):
+            return None, self._changed()
         state = replace(state, deadline=now + self.timeout)
         if state.step != 0:
             option = self._typed_option(state, text)
@@ -187,6 +214,8 @@ class DialogFlow:
         """A dialog button: skip, back, cancel, or an answer '<question>_<option>'."""
         if state is None:
             return None, self._note("dialog_stale")
+        if not self.current(state):
+            return None, self._changed()
         if self.expired(state, now):
             return None, self.timed_out()
         state = replace(state, deadline=now + self.timeout)
@@ -195,14 +224,20 @@ class DialogFlow:
         if action == "skip" and state.step == 0:
             state = replace(state, step=1)
             return state, self._question(state)
-        if action == "back" and state.step >= 1:
+        if action.startswith("back"):  # back_<step>: a repeated press finds the step moved on
+            if action != f"back_{state.step}" or state.step < 1:
+                return state, self._note("dialog_answered")
             state = replace(state, step=state.step - 1)
             return state, self._question(state) if state.step else self._describe(state, edit=True)
         return self._answer(state, action)
 
     def _answer(self, state: DialogState, action: str) -> tuple[DialogState | None, Reply]:
         index, _, option = action.partition("_")
-        if not index.isdigit() or int(index) != state.step or not 1 <= state.step <= self.total:
+        if not (index.isascii() and index.isdigit()) or not 1 <= state.step <= self.total:
+            return state, self._note("dialog_answered")
+        if int(index) > state.step:  # the saved state is behind the message (kill -9): resume at it
+            return state, self._question(state)
+        if int(index) != state.step:
             return state, self._note("dialog_answered")
         if self.dialog.questions[state.step - 1].option(option) is None:
             return state, self._note("dialog_answered")
@@ -222,14 +257,16 @@ class DialogFlow:
         chosen = state.answers[state.step - 1]
         text = self.renderer.render("dialog_question", question=question, index=state.step,
                                     total=self.total, prior=prior, described=described)
-        rows = [(Button(("✓ " if o.id == chosen else "") + o.label,
-                        action_data(state, f"{state.step}_{o.id}")),) for o in question.options]
+        rows: list[tuple[Button, ...]] = [
+            (Button(("✓ " if o.id == chosen else "") + o.label, action_data(state, f"{state.step}_{o.id}")),)
+            for o in question.options]
         rows.append((self._control(state, "back"), self._control(state, "cancel")))
         return Reply("dialog", text, tuple(rows), edit=True)
 
     def _control(self, state: DialogState, action: str) -> Button:
         """A Skip, Back or Cancel button of this dialog run."""
-        return Button(self.renderer.label(f"dialog_{action}"), action_data(state, action))
+        data = action_data(state, f"back_{state.step}" if action == "back" else action)
+        return Button(self.renderer.label(f"dialog_{action}"), data)
 
     def _result(self, state: DialogState) -> Reply:
         prior = self.kb.tasks.get(state.prior) if state.prior else None
@@ -245,6 +282,11 @@ class DialogFlow:
         return ((Button(label("dialog_again"), callbacks.encode("m", "classify")),),
                 (Button(label("dialog_compare"), callbacks.encode("m", "compare")),),
                 (Button(label("dialog_ask"), callbacks.encode("m", "ask")),))
+
+    def _changed(self) -> Reply:
+        """The dialog changed while this run was under way: it ends, with a note."""
+        return Reply("stale", str(escape(self.renderer.label("dialog_changed"))),
+                     note=self.renderer.label("dialog_changed"))
 
     def _note(self, key: str) -> Reply:
         return Reply("stale", "", note=self.renderer.label(key))

@@ -171,7 +171,8 @@ class Engine:
             return False
         if not (self.classifier.is_task_question(query) or len(self.classifier.kinds_named(query)) == 2):
             return False
-        return len(self.normalizer.query(self.classifier.work_words(query)).content) <= 1
+        work = set(self.normalizer.query(self.classifier.work_words(query)).content)
+        return self.follow_ups.decides(work)
 
     def _several(self, text: str, query: Query) -> Reply | None:
         """The reply to a message that names several tasks or asks several questions."""
@@ -387,7 +388,8 @@ class Engine:
         if kind == "classify" and not target:
             return self.dialog.start(now)
         if kind == "compare":
-            return state, (self.cards.dimension(target, edit=False) if target else self.comparison())
+            card = self.cards.dimension(target, edit=False) if target else None
+            return state, card or self.comparison()  # an unknown dimension: the whole table
         if kind == "faq" and target in self.kb.faq:
             return state, self.answer(self.kb.faq[target])
         if kind == "task" and target in self.kb.tasks:
@@ -711,7 +713,8 @@ class Engine:
             return Reply("help", self.renderer.render("ask_prompt", examples=self.featured()))
         if parsed.kind == "f" and parsed.target in self.kb.faq and parsed.arg in ("up", "down"):
             return Reply("feedback", "", entry=parsed.target, note=self.feedback_note(True),
-                         score=1.0 if parsed.arg == "up" else -1.0)
+                         score=1.0 if parsed.arg == "up" else -1.0,
+                         vote="up" if parsed.arg == "up" else "down")
         if parsed.kind == "t" and parsed.target in self.kb.tasks:
             task = self.kb.tasks[parsed.target]
             return self._classification(task.name, Verdict.listed(task, 100.0))
@@ -840,6 +843,7 @@ _ENGLISH_HINTS = frozenset(stem(w) for w in  # stemmed, as query tokens are ("do
 
 
 def build_engine(knowledge: Path | str | None = None, renderer: Renderer | None = None,
-                 dialog_timeout: float = DIALOG_TIMEOUT) -> Engine:
+                 dialog_timeout: float = DIALOG_TIMEOUT, context_minutes: float = CONTEXT_MINUTES) -> Engine:
     """An engine over a knowledge folder (default: the shipped or configured one)."""
-    return Engine(load(knowledge), renderer, dialog_timeout=dialog_timeout)
+    return Engine(load(knowledge), renderer, dialog_timeout=dialog_timeout,
+                  context_minutes=context_minutes)

@@ -13,36 +13,41 @@ import logging
 from typing import Any
 
 REDACTED = "[token]"
+REDACTED_SECRET = "[webhook secret]"
 _installed: dict[str, str] = {}
 
 
 def redact_token(token: str) -> None:
     """From now on, replace the token's secret part in every log record of this process."""
-    secret = token.split(":", 1)[-1]
+    redact(token.split(":", 1)[-1], REDACTED)
+
+
+def redact(secret: str, label: str = REDACTED_SECRET) -> None:
+    """From now on, replace `secret` by `label` in every log record of this process."""
     if not secret or secret in _installed:
         return
-    _installed[secret] = REDACTED
+    _installed[secret] = label
     previous = logging.getLogRecordFactory()
 
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = previous(*args, **kwargs)
-        _scrub(record, secret)
+        _scrub(record, secret, label)
         return record
 
     logging.setLogRecordFactory(factory)
 
 
-def _scrub(record: logging.LogRecord, secret: str) -> None:
+def _scrub(record: logging.LogRecord, secret: str, label: str) -> None:
     try:
         message = record.getMessage()
     except (TypeError, ValueError):  # a malformed format string: leave it to the handler
         return
     if secret in message:
-        record.msg, record.args = message.replace(secret, REDACTED), None
+        record.msg, record.args = message.replace(secret, label), None
     if record.exc_info and record.exc_info[0] is not None:
         text = logging.Formatter().formatException(record.exc_info)
         if secret in text:
-            record.exc_text = text.replace(secret, REDACTED)
+            record.exc_text = text.replace(secret, label)
             record.exc_info = None
 
 
@@ -61,9 +66,39 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class _StartupAbortFilter(logging.Filter):
+    """Drop PTB's ERROR-with-traceback when a start-up call gives up ("... Aborting.").
+
+    `kpo-bot run` then says what happened in one line (Telegram unreachable, token
+    refused); the traceback adds some hundred lines and nothing an operator can use.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name.startswith("telegram.ext") and record.levelno >= logging.ERROR
+                    and "Aborting" in str(record.msg))
+
+
+class _WithheldDataFilter(logging.Filter):
+    """Keep update contents out of PTB's log lines about updates it could not read.
+
+    PTB quotes the whole update (message text included) when it cannot parse one
+    ("Received data was ..."); the operator needs to know that it happened, not
+    what a user wrote.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = str(record.msg)
+        if record.name.startswith("telegram") and "Received data was" in message:
+            kept = message.split("Received data was", 1)[0]
+            record.msg, record.args = kept + "Received data withheld (it may hold message text).", None
+        return True
+
+
 def configure(level: str, fmt: str = "text") -> None:
     """Logging for `kpo-bot run`: the chosen level and format, httpx kept quiet."""
     handler = logging.StreamHandler()
+    handler.addFilter(_StartupAbortFilter())
+    handler.addFilter(_WithheldDataFilter())
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(
         "%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=level, handlers=[handler], force=True)

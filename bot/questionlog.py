@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import os
 import secrets
 import sqlite3
 import time
@@ -21,6 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
+
+from bot.files import atomic_write, create_private, private_dir
 
 _LOG = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -35,7 +36,8 @@ CREATE TABLE IF NOT EXISTS questions (
     outcome TEXT NOT NULL,
     entry TEXT,
     score REAL,
-    picked TEXT
+    picked TEXT,
+    message TEXT
 );
 CREATE INDEX IF NOT EXISTS questions_ts ON questions (ts);
 CREATE INDEX IF NOT EXISTS questions_user ON questions (user_hash, id);
@@ -80,17 +82,21 @@ class QuestionLog:
     # --- called from the event loop -----------------------------------------------------
 
     async def question(self, user_id: int, chat_type: str, text: str, outcome: str,
-                       entry: str | None, score: float | None) -> None:
-        """Log one question and the kind of reply it got."""
-        await self._run(self._insert_question, user_id, chat_type, text, outcome, entry, score)
+                       entry: str | None, score: float | None,
+                       message: tuple[int, int] | None = None) -> None:
+        """Log one question and the kind of reply it got; `message` is the reply's (chat id,
+        message id), kept only as a salted hash so that a picked suggestion finds its row."""
+        await self._run(self._insert_question, user_id, chat_type, text, outcome, entry, score, message)
 
-    async def picked(self, user_id: int, entry: str) -> None:
-        """Note which suggestion the user picked for their last unsure question."""
-        await self._run(self._set_picked, user_id, entry)
+    async def picked(self, user_id: int, entry: str, message: tuple[int, int] | None = None) -> None:
+        """Note which suggestion the user picked: on the row of the message whose button was
+        pressed, or without one on the user's latest unsure question."""
+        await self._run(self._set_picked, user_id, entry, message)
 
-    async def vote(self, user_id: int, entry: str, up: bool) -> bool:
-        """Record 👍/👎 once per user and answer; False when this user already voted on it."""
-        return bool(await self._run(self._insert_vote, user_id, entry, up))
+    async def vote(self, user_id: int, entry: str, up: bool) -> bool | None:
+        """Record 👍/👎 once per user and answer: True when recorded, False when this user
+        already voted on it, None when it could not be stored (log off, failing disk)."""
+        return await self._run(self._insert_vote, user_id, entry, up)
 
     async def stats(self, now: float | None = None) -> Stats | None:
         """Counts for the last day and week, the answer rate, and top unanswered questions."""
@@ -130,10 +136,15 @@ class QuestionLog:
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
-            self._data_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(self._data_dir)
+            self._salt_bytes()  # no salt, no log: never a row under an unsalted hash
+            create_private(self.path)  # SQLite gives its -wal and -shm files the same mode
             conn = sqlite3.connect(self.path, timeout=5)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(SCHEMA)
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(questions)")}
+            if "message" not in columns:  # a log made before suggestions knew their message
+                conn.execute("ALTER TABLE questions ADD COLUMN message TEXT")
             self._conn = conn
         return self._conn
 
@@ -147,23 +158,38 @@ class QuestionLog:
 
     def user_hash(self, user_id: int) -> str:
         """The salted hash that stands for a user in the log."""
-        return hashlib.sha256(self._salt_bytes() + str(user_id).encode()).hexdigest()[:20]
+        return self._hash(str(user_id))
+
+    def _hash(self, value: str) -> str:
+        return hashlib.sha256(self._salt_bytes() + value.encode()).hexdigest()[:20]
 
     def _salt_bytes(self) -> bytes:
         if self._salt is None:
             self._salt = load_salt(self._data_dir)
         return self._salt
 
+    def _message_hash(self, message: tuple[int, int] | None) -> str | None:
+        return None if message is None else self._hash(f"m:{message[0]}:{message[1]}")
+
     def _insert_question(self, conn: sqlite3.Connection, user_id: int, chat_type: str, text: str,
-                         outcome: str, entry: str | None, score: float | None) -> None:
+                         outcome: str, entry: str | None, score: float | None,
+                         message: tuple[int, int] | None) -> None:
         with conn:
             conn.execute(
-                "INSERT INTO questions (ts, user_hash, chat_type, text, outcome, entry, score)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (time.time(), self.user_hash(user_id), chat_type, text, outcome, entry, score))
+                "INSERT INTO questions (ts, user_hash, chat_type, text, outcome, entry, score, message)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (time.time(), self.user_hash(user_id), chat_type, text, outcome, entry, score,
+                 self._message_hash(message)))
 
-    def _set_picked(self, conn: sqlite3.Connection, user_id: int, entry: str) -> None:
+    def _set_picked(self, conn: sqlite3.Connection, user_id: int, entry: str,
+                    message: tuple[int, int] | None) -> None:
         with conn:
+            if message is not None:
+                conn.execute(
+                    "UPDATE questions SET picked = ? WHERE user_hash = ? AND message = ?"
+                    " AND outcome = 'suggestions'",
+                    (entry, self.user_hash(user_id), self._message_hash(message)))
+                return
             conn.execute(
                 "UPDATE questions SET picked = ? WHERE id = (SELECT id FROM questions"
                 " WHERE user_hash = ? AND outcome = 'suggestions' ORDER BY id DESC LIMIT 1)",
@@ -197,12 +223,34 @@ class QuestionLog:
         return gone
 
 
+MIN_SALT = 32
+"""Characters a salt must have; anything shorter (an empty file after a full disk) is replaced."""
+
+
+class SaltError(OSError):
+    """No usable salt: the log writes nothing rather than hash ids without one."""
+
+
 def load_salt(data_dir: Path) -> bytes:
-    """The data directory's salt, made on first use and readable by the owner only."""
+    """The data directory's salt, made on first use (atomically, mode 0600).
+
+    A salt file that is empty or too short (a write cut off by a full disk) is
+    replaced; if no good salt can be written, SaltError: ids are never hashed
+    with an empty or short salt, which would make them easy to recover.
+    """
     path = data_dir / "log-salt"
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    return path.read_text().strip().encode()
+    try:
+        salt = path.read_bytes().strip()
+    except FileNotFoundError:
+        salt = b""
+    except OSError as exc:
+        raise SaltError(f"cannot read {path}: {exc}") from exc
+    if len(salt) >= MIN_SALT:
+        return salt
+    salt = secrets.token_hex(32).encode()
+    try:
+        private_dir(data_dir)
+        atomic_write(path, salt)
+    except OSError as exc:
+        raise SaltError(f"cannot write {path}: {exc}") from exc
+    return salt

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from bot.conversation import Context
+
+Vote = Literal["up", "down"]
+ReplyKind = Literal["answer", "classification", "suggestions", "fallback", "smalltalk", "start", "help",
+                    "comparison", "dialog", "feedback", "stale", "parts"]
+"""What a reply is; "stale" is a note for a button press, with no message; "parts" answers
+several questions of one message."""
 
 
 @dataclass(frozen=True)
@@ -22,9 +28,7 @@ class Button:
 class Reply:
     """What the bot says, whatever the transport."""
 
-    kind: str
-    """answer, classification, suggestions, fallback, smalltalk, start, help, comparison,
-    dialog, feedback, or stale (a note for a button press, no message)."""
+    kind: ReplyKind
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     entry: str | None = None
@@ -34,6 +38,8 @@ class Reply:
     """A short popup note for a button press (answerCallbackQuery)."""
     edit: bool = False
     """Replace the message the pressed button sits on, instead of sending a new one."""
+    vote: Vote | None = None
+    """A feedback press: which way the user voted."""
     verdicts: tuple[tuple[str, str | None], ...] = ()
     """Each task a message named, in the user's words, with its verdict (None: can't tell)."""
     parts: tuple[Reply, ...] = ()

@@ -13,6 +13,7 @@ import io
 import json
 import sqlite3
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -70,23 +71,20 @@ def _rows(conn: sqlite3.Connection, sql: str, since: float) -> list[dict[str, ob
 
 def group_similar(rows: list[tuple[str, str]]) -> list[dict[str, object]]:
     """Questions grouped when rapidfuzz finds them alike, biggest group first."""
-    groups: list[dict[str, object]] = []
+    groups: list[tuple[str, Counter[str]]] = []  # (example, outcomes)
     texts: list[str] = []
     for text, outcome in sorted(rows):
         found = process.extractOne(text, texts, scorer=fuzz.token_set_ratio,
                                    score_cutoff=GROUP_SIMILARITY) if texts else None
         if found is None:
             texts.append(text)
-            groups.append({"example": text, "count": 1, "outcomes": {outcome: 1}})
-            continue
-        group = groups[found[2]]
-        group["count"] = int(group["count"]) + 1  # type: ignore[call-overload]
-        outcomes: dict[str, int] = group["outcomes"]  # type: ignore[assignment]
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
-    groups.sort(key=lambda g: (-int(g["count"]), str(g["example"])))  # type: ignore[call-overload]
-    for group in groups:
-        group["outcomes"] = ", ".join(f"{k} {v}" for k, v in sorted(group["outcomes"].items()))  # type: ignore[union-attr]
-    return groups[:20]
+            groups.append((text, Counter({outcome: 1})))
+        else:
+            groups[found[2]][1][outcome] += 1
+    groups.sort(key=lambda g: (-g[1].total(), g[0]))
+    return [{"example": example, "count": outcomes.total(),
+             "outcomes": ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))}
+            for example, outcomes in groups[:20]]
 
 
 TABLES = (
@@ -110,7 +108,10 @@ def as_text(report: Report) -> str:
 def _table(rows: list[dict[str, object]], columns: tuple[str, ...]) -> str:
     cells = [[str(r.get(c, "")) for c in columns] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
-    line = lambda values: "  " + "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True))  # noqa: E731
+
+    def line(values: list[str]) -> str:
+        return "  " + "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True))
+
     return "\n".join([line(list(columns)), line(["-" * w for w in widths]), *map(line, cells)])
 
 

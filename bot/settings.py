@@ -1,24 +1,61 @@
-"""Settings: read from the environment and a `.env` file, validated in one place.
+"""Settings: read from the environment and a `.env` file by pydantic-settings, validated at once.
 
-The environment wins over `.env`. The token is never taken from a command-line
-flag, because other users of the machine can read a process's arguments. Every
-bad value is reported in one message at start, not one per restart.
+Flags win over the environment, which wins over `.env`. The token is never
+taken from a command-line flag, because other users of the machine can read a
+process's arguments; it and the webhook secret are SecretStr, so neither shows
+in a repr or a traceback. Every bad value is reported in one message at start,
+not one per restart, in the words of the parsers below.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any, Literal
 from urllib.parse import urlparse
-from typing import Any
 
-from dotenv import dotenv_values
+from pydantic import (
+    Field,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    EnvSettingsSource,
+    InitSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+from pydantic_settings.sources.utils import parse_env_vars
 
 TOKEN_PATTERN = re.compile(r"^[0-9]{3,20}:[A-Za-z0-9_-]{20,64}$")
 DEFAULT_API = "https://api.telegram.org/bot"
+PREFIX = "KPO_BOT_"
+_LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+"""Hosts a plain-http URL may name: the token then never leaves the machine unencrypted."""
+_SECRET_FIELDS = {"token", "webhook_secret"}
+
+
+@dataclass(frozen=True)
+class _Sources:
+    """Where load_settings reads from: flags (by field), an environment mapping, a .env file."""
+
+    flags: dict[str, str]
+    environ: Mapping[str, str] | None
+    dotenv: Path | None
+
+
+_SOURCES: ContextVar[_Sources | None] = ContextVar("kpo_bot_settings_sources", default=None)
 
 
 class SettingsError(ValueError):
@@ -29,96 +66,127 @@ class SettingsError(ValueError):
         super().__init__("invalid settings: " + "; ".join(problems))
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Everything the Telegram bot needs to run."""
+class Settings(BaseSettings):
+    """Everything the Telegram bot needs to run; see the README's table for each variable."""
 
-    token: str | None = None
-    api_base_url: str = DEFAULT_API
+    model_config = SettingsConfigDict(env_prefix=PREFIX, env_ignore_empty=True, extra="ignore",
+                                      frozen=True, validate_default=False)
+
+    token: SecretStr | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
+    api_base_url: str = Field(default=DEFAULT_API, validation_alias="TELEGRAM_API_BASE_URL")
     data_dir: Path = Path("data")
     rate_limit: bool = True
-    rate_overall: float = 30.0
+    rate_overall: PositiveFloat = 30.0
     """Requests per second across all chats (Telegram's limit is about 30)."""
-    rate_group: float = 20.0
+    rate_group: PositiveFloat = 20.0
     """Messages per minute to one group (Telegram's limit is 20)."""
-    timeout: float = 10.0
+    timeout: PositiveFloat = 10.0
     """Seconds to wait for each Bot API call (connect, read, write)."""
-    poll_timeout: int = 30
-    """Long-polling wait for getUpdates, seconds."""
-    max_retries: int = 5
-    """Retries of a send that failed transiently (429, 5xx, timeout)."""
-    retry_delay: float = 0.5
-    """First backoff delay, seconds; doubles each retry."""
-    concurrency: int = 8
+    poll_timeout: NonNegativeInt = 30
+    max_retries: NonNegativeInt = 5
+    retry_delay: PositiveFloat = 0.5
+    concurrency: PositiveInt = 8
     """Updates processed at once (different chats only; one chat's stay in order). 1: one at a time."""
-    log_level: str = "INFO"
-    dialog_timeout: float = 15.0
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    dialog_timeout: PositiveFloat = 15.0
     """Minutes of inactivity after which a /classify dialog ends."""
-    admin_ids: tuple[int, ...] = ()
-    """Telegram user ids allowed to use /stats and /reload."""
+    context_minutes: PositiveFloat = 10.0
+    """Minutes after a chat's last message when a follow-up ("why?") is no longer read with it,
+    and the context is deleted."""
+    admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
     log_questions: bool = True
-    """Keep the question log (SQLite in the data directory)."""
-    log_retention_days: float = 90.0
-    """Days after which question-log rows are deleted."""
-    log_format: str = "text"
-    """Log lines as plain text or as one JSON object each."""
+    log_retention_days: PositiveFloat = 90.0
+    log_format: Literal["text", "json"] = "text"
     webhook_url: str | None = None
     """Public https URL Telegram posts updates to; unset means long polling."""
     webhook_listen: str = "127.0.0.1"
-    """Address the webhook server listens on (behind a reverse proxy: loopback)."""
-    webhook_port: int = 8443
-    webhook_secret: str | None = None
+    webhook_port: Annotated[int, Field(ge=1, le=65535)] = 8443
+    webhook_secret: SecretStr | None = None
     """Checked on every webhook request; generated at start when not set."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _parse(cls, value: Any, info: ValidationInfo) -> Any:
+        """Text from the environment, .env or a flag, through the field's parser."""
+        if not isinstance(value, str):
+            return value
+        parser = _PARSERS.get(info.field_name or "")
+        return parser(value.strip()) if parser is not None else value.strip()
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Flags, then the environment (or the mapping load_settings was given), then .env."""
+        sources = _SOURCES.get()
+        if sources is None:  # Settings() as such: the process's environment and ./.env
+            return init_settings, env_settings, dotenv_settings
+        env = env_settings if sources.environ is None else _MappingEnvSource(settings_cls, sources.environ)
+        dotenv = DotEnvSettingsSource(settings_cls, env_file=sources.dotenv)
+        return InitSettingsSource(settings_cls, sources.flags), env, dotenv
 
     def require_token(self) -> str:
         """The token, or a SettingsError saying how to provide it."""
-        if not self.token:
+        if self.token is None or not self.token.get_secret_value():
             raise SettingsError(["TELEGRAM_BOT_TOKEN is not set (put it in the environment or in .env)"])
-        return self.token
+        return self.token.get_secret_value()
+
+    def secret(self) -> str | None:
+        """The webhook secret as text, if one is set."""
+        return self.webhook_secret.get_secret_value() if self.webhook_secret else None
 
 
-# name -> (field, parser)
-_FIELDS: dict[str, tuple[str, Callable[[str], Any]]] = {}
+class _MappingEnvSource(EnvSettingsSource):
+    """The environment source, reading a given mapping instead of os.environ (tests, embedding)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return parse_env_vars(self._environ, bool(self.case_sensitive), bool(self.env_ignore_empty),
+                              self.env_parse_none_str)
 
 
-def _register(env: str, name: str, parser: Callable[[str], Any]) -> None:
-    _FIELDS[env] = (name, parser)
+def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env"),
+                  flags: Mapping[str, str | None] | None = None) -> Settings:
+    """Settings from `.env`, then the environment, then command-line flags (by variable name).
 
-
-def _positive_float(text: str) -> float:
+    Flags pass the same checks as variables; TELEGRAM_BOT_TOKEN is never taken from one.
+    """
+    overrides = {_field(env): value for env, value in (flags or {}).items()
+                 if value is not None and env.startswith(PREFIX)}
+    reset = _SOURCES.set(_Sources(overrides, environ, dotenv if dotenv is not None and dotenv.is_file() else None))
     try:
-        value = float(text)
-    except ValueError:
-        raise ValueError("must be a number") from None
-    if value <= 0:
-        raise ValueError("must be a positive number")
-    return value
+        return Settings()
+    except ValidationError as exc:
+        raise SettingsError([_problem(e) for e in exc.errors()]) from None
+    finally:
+        _SOURCES.reset(reset)
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValueError("must be a whole number") from None
-    if value < 0:
-        raise ValueError("must be 0 or more")
-    return value
+def _field(env: str) -> str:
+    return env.removeprefix(PREFIX).lower()
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise ValueError("must be 1 or more")
-    return value
+def _variable(field: str) -> str:
+    alias = Settings.model_fields[field].validation_alias if field in Settings.model_fields else None
+    return alias if isinstance(alias, str) else PREFIX + field.upper()
 
 
-def _flag(text: str) -> bool:
-    lowered = text.strip().lower()
-    if lowered in {"1", "true", "yes", "on"}:
-        return True
-    if lowered in {"0", "false", "no", "off"}:
-        return False
-    raise ValueError("must be 1 or 0")
+def _problem(error: Any) -> str:
+    """One bad value as `VARIABLE='value' what it must be`, secrets hidden."""
+    location = str(error["loc"][0]) if error["loc"] else "?"
+    field = next((name for name, info in Settings.model_fields.items()
+                  if location in (name, info.validation_alias)), location)
+    shown = "(hidden)" if field in _SECRET_FIELDS else repr(error.get("input"))
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{_variable(field)}={shown} {message}"
+
+
+# --- parsers: text in, value out, or ValueError with what the value must be ------------------
 
 
 def _token(text: str) -> str:
@@ -128,33 +196,20 @@ def _token(text: str) -> str:
 
 
 def _url(text: str) -> str:
-    if not re.match(r"^https?://[^\s/]+", text):
+    parsed = urlparse(text.strip())
+    if not parsed.hostname or parsed.scheme not in ("http", "https"):
         raise ValueError("must be an http(s) URL such as https://api.telegram.org/bot")
-    return text.rstrip("/")
-
-
-def _level(text: str) -> str:
-    level = text.strip().upper()
-    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-        raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
-    return level
+    if parsed.scheme == "http" and parsed.hostname not in _LOOPBACK:
+        raise ValueError("must use https unless the server is on this machine (127.0.0.1, ::1)")
+    return text.strip().rstrip("/")
 
 
 def _user_ids(text: str) -> tuple[int, ...]:
     parts = [p.strip() for p in text.split(",") if p.strip()]
-    bad = [p for p in parts if not p.lstrip("-").isdigit()]
+    bad = [p for p in parts if not (p.lstrip("-").isascii() and p.lstrip("-").isdigit())]
     if bad:
         raise ValueError(f"must be numeric Telegram user ids separated by commas ({bad[0]!r} is not)")
     return tuple(int(p) for p in parts)
-
-
-def _log_format(text: str) -> str:
-    if text.strip().lower() not in {"text", "json"}:
-        raise ValueError("must be text or json")
-    return text.strip().lower()
-
-
-_LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
 def _webhook_url(text: str) -> str:
@@ -172,63 +227,14 @@ def _host(text: str) -> str:
     return text.strip()
 
 
-def _port(text: str) -> int:
-    if not text.strip().isdigit() or not 1 <= int(text) <= 65535:
-        raise ValueError("must be a port number from 1 to 65535")
-    return int(text)
-
-
 def _secret(text: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", text.strip()):
         raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
     return text.strip()
 
 
-_register("TELEGRAM_BOT_TOKEN", "token", _token)
-_register("TELEGRAM_API_BASE_URL", "api_base_url", _url)
-_register("KPO_BOT_DATA_DIR", "data_dir", Path)
-_register("KPO_BOT_RATE_LIMIT", "rate_limit", _flag)
-_register("KPO_BOT_RATE_OVERALL", "rate_overall", _positive_float)
-_register("KPO_BOT_RATE_GROUP", "rate_group", _positive_float)
-_register("KPO_BOT_TIMEOUT", "timeout", _positive_float)
-_register("KPO_BOT_POLL_TIMEOUT", "poll_timeout", _count)
-_register("KPO_BOT_MAX_RETRIES", "max_retries", _count)
-_register("KPO_BOT_RETRY_DELAY", "retry_delay", _positive_float)
-_register("KPO_BOT_CONCURRENCY", "concurrency", _positive_int)
-_register("KPO_BOT_LOG_LEVEL", "log_level", _level)
-_register("KPO_BOT_DIALOG_TIMEOUT", "dialog_timeout", _positive_float)
-_register("KPO_BOT_ADMIN_IDS", "admin_ids", _user_ids)
-_register("KPO_BOT_LOG_QUESTIONS", "log_questions", _flag)
-_register("KPO_BOT_LOG_RETENTION_DAYS", "log_retention_days", _positive_float)
-_register("KPO_BOT_LOG_FORMAT", "log_format", _log_format)
-_register("KPO_BOT_WEBHOOK_URL", "webhook_url", _webhook_url)
-_register("KPO_BOT_WEBHOOK_LISTEN", "webhook_listen", _host)
-_register("KPO_BOT_WEBHOOK_PORT", "webhook_port", _port)
-_register("KPO_BOT_WEBHOOK_SECRET", "webhook_secret", _secret)
-
-
-def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env"),
-                  flags: Mapping[str, str | None] | None = None) -> Settings:
-    """Settings from `.env`, then the environment, then command-line flags (by variable name).
-
-    Flags pass the same checks as variables; TELEGRAM_BOT_TOKEN is never taken from one.
-    """
-    merged: dict[str, str] = {}
-    if dotenv is not None and dotenv.is_file():
-        merged.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
-    merged.update(os.environ if environ is None else environ)
-    merged.update({k: v for k, v in (flags or {}).items() if v is not None and k != "TELEGRAM_BOT_TOKEN"})
-    values: dict[str, Any] = {}
-    problems: list[str] = []
-    for env, (name, parser) in _FIELDS.items():
-        raw = merged.get(env)
-        if raw is None or raw == "":
-            continue
-        try:
-            values[name] = parser(raw)
-        except ValueError as exc:
-            shown = "(hidden)" if name == "token" else repr(raw)
-            problems.append(f"{env}={shown} {exc}")
-    if problems:
-        raise SettingsError(problems)
-    return Settings(**values)
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "token": _token, "api_base_url": _url, "log_level": str.upper, "log_format": str.lower,
+    "admin_ids": _user_ids, "webhook_url": _webhook_url, "webhook_listen": _host, "webhook_secret": _secret,
+}
+"""Fields whose text needs more than pydantic's own parsing (which reads the numbers and flags)."""

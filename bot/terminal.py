@@ -9,7 +9,8 @@ from collections.abc import Sequence
 
 from bot.conversation import Context
 from bot.dialog import DialogState
-from bot.engine import Button, Engine, Reply
+from bot.engine import Engine
+from bot.reply import Button, Reply
 
 _STYLES = {"b": "1", "strong": "1", "i": "3", "em": "3", "u": "4", "ins": "4", "code": "2", "pre": "2"}
 _TAG = re.compile(r"<(/?)([a-zA-Z-]+)[^>]*>")

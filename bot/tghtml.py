@@ -1,17 +1,17 @@
 """Telegram's HTML parse mode, checked the way Telegram's server checks it.
 
 Why this exists: a message Telegram refuses is a message the user never sees,
-and Telegram refuses a whole message for one stray ``<``.  The renderer, the
-tests and the Bot API emulator all ask this one module, so they cannot
-disagree about what Telegram accepts.
+and Telegram refuses a whole message for one stray ``<``.  The renderer asks
+this module whether a text parses and how long it is once parsed (to fit 4096
+characters); the Bot API emulator builds on it (tests/emulator/telegram_text.py
+adds Telegram's clean-up, UTF-16 offsets and error descriptions), so the two
+cannot disagree about what Telegram accepts.
 
 The parser is a byte-for-byte port of ``parse_html`` in tdlib
 (td/telegram/MessageEntity.cpp), the code Telegram's Bot API server runs: it
 walks the UTF-8 bytes, so the byte offsets in its error reasons are the ones
 Telegram reports, and its reasons are worded exactly as Telegram words them.
-After parsing, Telegram cleans and trims the text (``fix_formatted_text``);
-:func:`formatted_text` does that too, so the emulator stores what Telegram
-would store.  Pure standard library.
+Pure standard library.
 """
 
 from __future__ import annotations
@@ -22,16 +22,18 @@ from typing import Any
 
 __all__ = [
     "MAX_MESSAGE_LENGTH",
+    "UTF8_ERROR",
+    "Entity",
     "TelegramHTMLError",
-    "formatted_text",
-    "message_text_error",
+    "encode_utf8",
     "parse_entities",
     "parse_html",
-    "visible_length",
 ]
 
 MAX_MESSAGE_LENGTH = 4096
-"""Most characters (Unicode code points, after parsing) in one message text."""
+"""Most characters (Unicode code points, after parsing) in one message text: Telegram's
+MessageLimit.MAX_TEXT_LENGTH, kept here so that rendering never imports telegram
+(tests/test_tghtml.py checks the two agree)."""
 
 _SUPPORTED_TAGS = frozenset(
     {
@@ -56,13 +58,7 @@ _SURROGATE_ERROR = (
     "Text contains invalid Unicode characters after decoding HTML entities, "
     "check for unmatched surrogate code units"
 )
-_UTF8_ERROR = "Strings must be encoded in UTF-8"
-# Characters td's strip_empty_characters treats as blank, so a text made of
-# them alone is "empty" to Telegram.
-_EMPTY_CHARS = frozenset(
-    " \n\u1680\u180e\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
-    "\u2009\u200a\u202e\u202f\u205f\u2800\u3000\ufffc"
-)
+UTF8_ERROR = "Strings must be encoded in UTF-8"
 _URL_WITH_SCHEME = re.compile(r"^(https?|tg|ton)://\S+$", re.IGNORECASE)
 _BARE_DOMAIN = re.compile(r"^[^\s/:@]+\.[a-z]{2,}(?:[/?#]\S*)?$", re.IGNORECASE)
 _INT64 = re.compile(r"^-?(0|[1-9][0-9]*)$")
@@ -374,21 +370,22 @@ def _sorted_entities(entities: list[Entity]) -> list[Entity]:
     return sorted(entities, key=lambda e: (e["offset"], -e["length"]))
 
 
-def _encode(text: str) -> bytes:
+def encode_utf8(text: str) -> bytes:
+    """The text as UTF-8, or TelegramHTMLError as Telegram words it (lone surrogates)."""
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError:
-        raise TelegramHTMLError(_UTF8_ERROR) from None
+        raise TelegramHTMLError(UTF8_ERROR) from None
 
 
 def parse_entities(text: str) -> tuple[str, list[Entity]]:
     """Parse Telegram HTML; return the plain text and its entities.
 
     Entity offsets and lengths are in code points of the returned text (not
-    Telegram's UTF-16 units: :func:`formatted_text` converts).  Raises
+    Telegram's UTF-16 units: the emulator's formatted_text converts).  Raises
     :class:`TelegramHTMLError` on what Telegram rejects.
     """
-    return _Parser(_encode(text)).run()
+    return _Parser(encode_utf8(text)).run()
 
 
 def parse_html(text: str) -> str:
@@ -398,87 +395,3 @@ def parse_html(text: str) -> str:
     :class:`TelegramHTMLError` with Telegram's reason on what Telegram rejects.
     """
     return parse_entities(text)[0]
-
-
-def visible_length(text: str) -> int:
-    """Length of the parsed HTML text in Unicode code points (untrimmed).
-
-    This is what Telegram's 4096 limit counts, except that Telegram first
-    trims leading and trailing spaces and newlines; untrimmed is the safe side.
-    """
-    return len(parse_html(text))
-
-
-def _clean(text: str, entities: list[Entity]) -> tuple[str, list[Entity]]:
-    """Telegram's clean-up after parsing: control characters become spaces, ``\\r``
-    and U+2028..U+202E vanish, leading/trailing spaces and newlines are trimmed."""
-    kept: list[str] = []
-    new_index = [0] * (len(text) + 1)
-    for index, char in enumerate(text):
-        new_index[index] = len(kept)
-        if char == "\r" or "\u2028" <= char <= "\u202e":
-            continue
-        kept.append(" " if ord(char) < 32 and char != "\n" else char)
-    new_index[len(text)] = len(kept)
-    cleaned = "".join(kept)
-    stripped = cleaned.strip(" \n")
-    lead = len(cleaned) - len(cleaned.lstrip(" \n"))
-    result = []
-    for entity in entities:
-        start = max(new_index[entity["offset"]] - lead, 0)
-        end = min(new_index[entity["offset"] + entity["length"]] - lead, len(stripped))
-        if end > start:
-            result.append({**entity, "offset": start, "length": end - start})
-    return stripped, result
-
-
-def _to_utf16(text: str, entities: list[Entity]) -> list[Entity]:
-    """Convert code-point offsets to the UTF-16 offsets the Bot API uses."""
-    units = [0]
-    for char in text:
-        units.append(units[-1] + (2 if ord(char) > 0xFFFF else 1))
-    converted = []
-    for entity in entities:
-        start, length = entity["offset"], entity["length"]
-        converted.append({**entity, "offset": units[start], "length": units[start + length] - units[start]})
-    return converted
-
-
-def formatted_text(text: str, *, html: bool = True) -> tuple[str, list[Entity]]:
-    """What Telegram stores for this message text: (text, entities with UTF-16 offsets).
-
-    Parses HTML when ``html`` (raising :class:`TelegramHTMLError`), then cleans
-    and trims like Telegram, so an emulator can answer the Message Telegram would.
-    """
-    plain, entities = parse_entities(text) if html else (text, [])
-    if not html:
-        _encode(text)
-    cleaned, entities = _clean(plain, entities)
-    return cleaned, _to_utf16(cleaned, entities)
-
-
-def _is_empty(text: str) -> bool:
-    return all(c in _EMPTY_CHARS or 0xE0000 <= ord(c) <= 0xE007F for c in text)
-
-
-def message_text_error(text: str, *, html: bool = True) -> str | None:
-    """The exact Bot API description Telegram would answer for this
-    sendMessage/editMessageText text, or None when Telegram accepts it.
-
-    One of "Bad Request: message text is empty", "Bad Request: message is too
-    long", "Bad Request: can't parse entities: <reason>" (and, for text that
-    is not valid Unicode, "Bad Request: strings must be encoded in UTF-8").
-    """
-    if not text:
-        return "Bad Request: message text is empty"
-    try:
-        cleaned, _ = formatted_text(text, html=html)
-    except TelegramHTMLError as exc:
-        if exc.reason == _UTF8_ERROR:
-            return "Bad Request: strings must be encoded in UTF-8"
-        return f"Bad Request: can't parse entities: {exc.reason}"
-    if _is_empty(cleaned):
-        return "Bad Request: message text is empty"
-    if len(cleaned) > MAX_MESSAGE_LENGTH:
-        return "Bad Request: message is too long"
-    return None

@@ -36,7 +36,7 @@ TEMPLATE_TAGS = frozenset(
     for name in re.findall(r"</?([A-Za-z][A-Za-z0-9-]*)", path.read_text(encoding="utf-8"))
 )
 """Tag names the templates write; any other tag in a reply came from user text, unescaped."""
-_STRAY = re.compile(r"<(?!/?(?:%s)[\s>])" % "|".join(map(re.escape, sorted(TEMPLATE_TAGS))))
+_STRAY = re.compile(r"<(?!/?(?:{})[\s>])".format("|".join(map(re.escape, sorted(TEMPLATE_TAGS)))))
 
 
 def user_text(max_size: int = 4096) -> st.SearchStrategy[str]:

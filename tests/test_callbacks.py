@@ -55,3 +55,23 @@ def test_every_button_fits_and_parses_back(engine: Engine) -> None:
                 if button.data.startswith("c:"):
                     continue  # dialog buttons need their dialog: tests/test_dialog.py
                 assert engine.step_press(button.data, None, 0.0)[1].kind != "stale"
+
+
+@pytest.mark.parametrize("data", ["a:\ud800", "\udcff", "a:what_is_kpo\ud800", "a:é"])
+def test_data_outside_ascii_is_refused_without_raising(data: str) -> None:
+    assert callbacks.decode(data) is None
+
+
+def test_the_limits_are_telegrams() -> None:
+    from telegram.constants import InlineKeyboardButtonLimit, InlineQueryLimit
+
+    from bot.cards import PAGE_SIZE
+
+    assert callbacks.MAX_BYTES == InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
+    assert PAGE_SIZE <= InlineQueryLimit.RESULTS
+
+
+def test_deep_links_are_telegrams() -> None:
+    from bot.telegram.handlers import deep_link
+
+    assert deep_link("kpo_test_bot", "compare_pay") == "https://t.me/kpo_test_bot?start=compare_pay"

@@ -157,3 +157,59 @@ def test_report_reads_the_data_directory(tmp_path: Path) -> None:
     as_json = json.loads(kpo_bot("report", "--format", "json", env=env, cwd=tmp_path).stdout)
     assert as_json["most_asked"] == [{"entry": "what_is_kpo", "asked": 1}]
     assert kpo_bot("report", "--format", "csv", env=env, cwd=tmp_path).stdout.startswith("table,")
+
+
+def test_run_with_telegram_unreachable_says_so_in_one_line(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {"TELEGRAM_BOT_TOKEN": "123456789:AAHfKq3ZtVxLmPwYbNcRjUeGhSdTaQyXoIzB",
+           "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{port}/bot", "KPO_BOT_DATA_DIR": str(tmp_path / "data"),
+           "KPO_BOT_MAX_RETRIES": "1", "KPO_BOT_RETRY_DELAY": "0.01", "KPO_BOT_TIMEOUT": "1"}
+    result = kpo_bot("run", env=env, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("kpo-bot: cannot reach the Bot API") and f"127.0.0.1:{port}" in last
+    assert "AAHfKq3Z" not in result.stderr
+
+
+def test_report_on_a_corrupt_log_says_so_in_one_line(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "questions.sqlite3").write_bytes(b"this is not a database" * 100)
+    result = kpo_bot("report", env={"KPO_BOT_DATA_DIR": str(data)}, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("kpo-bot: cannot read the question log")
+
+
+def test_run_with_a_bad_setting_names_it_without_a_traceback(tmp_path: Path) -> None:
+    token = "123456789:AAHfKq3ZtVxLmPwYbNcRjUeGhSdTaQyXoIzB"
+    result = kpo_bot("run", "--port", "99999", env={"TELEGRAM_BOT_TOKEN": token}, cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "KPO_BOT_WEBHOOK_PORT='99999'" in result.stderr
+
+
+def test_a_failing_chat_turn_is_reported_and_the_chat_goes_on(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+
+    from bot import cli
+    from bot.terminal import Session
+
+    real = Session.turn
+
+    def flaky(self, text, now=None):  # type: ignore[no-untyped-def]
+        if text == "boom":
+            raise RuntimeError("a bug")
+        return real(self, text, now)
+
+    monkeypatch.setattr(Session, "turn", flaky)
+    monkeypatch.setattr("sys.stdin", io.StringIO("boom\nwhat is kpo\n"))
+    assert cli.main(["chat"]) == 0
+    out, err = capsys.readouterr()
+    assert "went wrong" in err and "Traceback" not in err
+    assert "Knowledge Process Outsourcing" in out

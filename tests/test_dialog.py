@@ -100,10 +100,10 @@ def test_back_keeps_answers_and_cancel_ends(engine: Engine) -> None:
     state, _ = engine.step_command("classify", None, NOW)
     state, _ = _press(engine, state, "skip")
     state, _ = _press(engine, state, "1_j")
-    state, reply = _press(engine, state, "back")
+    state, reply = _press(engine, state, "back_2")
     assert state.step == 1 and state.answers[0] == "j"
     assert any(b.text.startswith("✓") for row in reply.buttons for b in row)
-    state, reply = _press(engine, state, "back")
+    state, reply = _press(engine, state, "back_1")
     assert state.step == 0 and "Describe the task" in reply.text
     state, reply = _press(engine, state, "cancel")
     assert state is None and "cancelled" in reply.text
@@ -112,7 +112,7 @@ def test_back_keeps_answers_and_cancel_ends(engine: Engine) -> None:
 def test_stale_and_old_buttons_get_a_note(engine: Engine) -> None:
     state, _ = engine.step_command("classify", None, NOW)
     state, _ = _press(engine, state, "skip")
-    same, reply = _press(engine, state, "3_j")  # not the current question
+    same, reply = _press(engine, state, "0_j")  # not the current question
     assert reply.kind == "stale" and same == state
     other, reply = engine.step_press("c:ffffff:1_j", state, NOW)  # another run's button
     assert reply.kind == "stale" and other == state
@@ -155,3 +155,59 @@ def test_typing_an_option_label_answers_the_question(engine: Engine) -> None:
     assert moved.step == 3 and moved.answers[1] == "e" and not reply.edit
     kept, reply = engine.step_text("hmm no idea really", moved, NOW)
     assert kept.step == 3 and "buttons" in reply.text
+
+
+def _button(reply, label: str) -> str:
+    return next(b.data for row in reply.buttons for b in row if b.text.endswith(label))
+
+
+def test_a_double_press_of_back_goes_back_once(engine: Engine) -> None:
+    state, _ = engine.step_command("classify", None, NOW)
+    state, _ = _press(engine, state, "skip")
+    state, _ = _press(engine, state, "1_j")
+    state, reply = _press(engine, state, "2_e")
+    assert state.step == 3
+    back = _button(reply, "Back")
+    state, reply = engine.step_press(back, state, NOW)
+    assert state.step == 2
+    again, reply = engine.step_press(back, state, NOW)  # the same button, delivered twice
+    assert again == state and reply.kind == "stale"
+
+
+def _flow_with(engine: Engine, dialog: Dialog):
+    from bot.dialog import DialogFlow
+
+    kb = replace(engine.kb, dialog=dialog)
+    return DialogFlow(kb, engine.renderer, engine.classifier, engine.normalizer, engine.dialog.timeout)
+
+
+def test_a_state_of_a_changed_dialog_ends_cleanly(engine: Engine) -> None:
+    state, _ = engine.step_command("classify", None, NOW)
+    state, _ = _press(engine, state, "skip")
+    for index, option in enumerate(_extreme(engine.kb.dialog, -1)[:-1], start=1):
+        state, _ = _press(engine, state, f"{index}_{option}")
+    assert state.step == len(engine.kb.dialog.questions)  # on the last question
+    shorter = _flow_with(engine, replace(engine.kb.dialog, questions=engine.kb.dialog.questions[:-1]))
+    assert shorter.expired(state, NOW)
+    gone, reply = shorter.on_press(state, f"{state.step}_j", NOW)
+    assert gone is None and "/classify" in (reply.note or reply.text)
+    gone, reply = shorter.on_text(state, "hello", NOW)
+    assert gone is None and "/classify" in (reply.note or reply.text)
+
+
+def test_a_state_saved_before_versions_ends_cleanly(engine: Engine) -> None:
+    import pickle
+
+    state, _ = engine.step_command("classify", None, NOW)
+    old = pickle.loads(pickle.dumps(state))
+    object.__delattr__(old, "version") if "version" in vars(old) else None
+    assert engine.dialog.expired(old, NOW)
+
+
+def test_a_press_ahead_of_an_older_saved_state_resumes_at_its_question(engine: Engine) -> None:
+    """After kill -9 the saved state may be a step behind the message the user sees."""
+    state, _ = engine.step_command("classify", None, NOW)
+    state, _ = _press(engine, state, "skip")
+    kept, reply = _press(engine, state, "2_e")  # the message showed question 2; the state is at 1
+    assert kept.step == 1 and reply.kind == "dialog" and reply.edit
+    assert "Question 1 of" in reply.text

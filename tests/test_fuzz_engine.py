@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from bot import callbacks
 from bot.engine import Engine
 from bot.reply import Reply
-from bot.tghtml import message_text_error
+from tests.emulator.telegram_text import message_text_error
 from tests.fuzz_inputs import callback_data, stray_markup, user_text
 
 FUZZ = settings(max_examples=400, deadline=None, derandomize=True, database=None,
@@ -92,7 +92,7 @@ def test_any_inline_query_gets_cards_telegram_accepts(engine: Engine, query: str
     "<a href=\"https://evil.example\">click</a>",
 ])
 def test_markup_in_a_question_is_shown_as_typed(engine: Engine, text: str) -> None:
-    from bot.tghtml import formatted_text
+    from tests.emulator.telegram_text import formatted_text
 
     reply = engine.reply(text)
     assert_sendable(reply)

@@ -67,7 +67,8 @@ async def test_a_cancelled_update_does_not_block_its_chat() -> None:
     first = asyncio.create_task(processor.process_update(message_update(1, 42), handle(1, True)))
     second = asyncio.create_task(processor.process_update(message_update(2, 42), handle(2, False)))
     third = asyncio.create_task(processor.process_update(message_update(3, 42), handle(3, False)))
-    await asyncio.sleep(0.01)
+    for _ in range(20):  # let all three reach the processor: the second and third wait
+        await asyncio.sleep(0)
     second.cancel()  # cancelled while waiting for the first: never runs, holds nobody up
     release.set()
     await asyncio.gather(first, third)
@@ -88,3 +89,21 @@ def test_concurrency_comes_from_settings() -> None:
     assert load_settings({"KPO_BOT_CONCURRENCY": "1"}, dotenv=None).concurrency == 1
     with pytest.raises(SettingsError, match="KPO_BOT_CONCURRENCY"):
         load_settings({"KPO_BOT_CONCURRENCY": "0"}, dotenv=None)
+
+
+async def test_the_update_queue_holds_back_new_updates_while_the_backlog_is_full() -> None:
+    """Fetching waits while a backlog is being handled, so unfetched updates stay with Telegram."""
+    from bot.telegram.ordering import BackpressureQueue
+
+    queue = BackpressureQueue(high_water=3)
+    for update_id in range(3):
+        await queue.put(Update(update_id))
+    await queue.put(object())  # PTB's stop signal: not part of the backlog
+    waiting = asyncio.ensure_future(queue.room())
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert not waiting.done() and queue.backlog == 3
+    queue.get_nowait()
+    queue.task_done()  # one update handled: room for the next batch
+    await waiting
+    assert queue.backlog == 2

@@ -60,7 +60,7 @@ async def test_the_picked_suggestion_is_noted_on_the_last_unsure_question(log: Q
 async def test_the_log_can_be_turned_off(tmp_path: Path) -> None:
     off = QuestionLog(tmp_path / "data", enabled=False)
     await off.question(USER, "private", "what is kpo", "answer", "what_is_kpo", 90.0)
-    assert await off.vote(USER, "pay", up=True) is False
+    assert await off.vote(USER, "pay", up=True) is None  # not stored, not "already voted"
     assert not (tmp_path / "data").exists()
     off.close()
 
@@ -71,7 +71,7 @@ async def test_a_failing_disk_never_raises(tmp_path: Path, caplog: pytest.LogCap
     broken = QuestionLog(blocked)
     for _ in range(3):
         await broken.question(USER, "private", "what is kpo", "answer", "what_is_kpo", 90.0)
-    assert await broken.vote(USER, "pay", up=True) is False
+    assert await broken.vote(USER, "pay", up=True) is None
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING and "question log" in r.getMessage()]
     assert len(warnings) == 1
     broken.close()
@@ -128,3 +128,12 @@ async def test_report_tables_on_a_seeded_database(log: QuestionLog) -> None:
 def test_report_without_a_log_is_empty(tmp_path: Path) -> None:
     built = report.build(tmp_path / "missing.sqlite3")
     assert built.questions == 0 and "(none)" in report.as_text(built)
+
+
+async def test_a_picked_suggestion_is_recorded_on_the_row_whose_button_was_pressed(log: QuestionLog) -> None:
+    chat = USER
+    await log.question(USER, "private", "kpo pay stuff", "suggestions", None, 50.0, message=(chat, 10))
+    await log.question(USER, "private", "bpo risk things", "suggestions", None, 48.0, message=(chat, 12))
+    await log.picked(USER, "pay", message=(chat, 10))  # the older message's button
+    rows = sqlite3.connect(log.path).execute("SELECT text, picked FROM questions ORDER BY id").fetchall()
+    assert rows == [("kpo pay stuff", "pay"), ("bpo risk things", None)]

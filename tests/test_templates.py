@@ -66,3 +66,13 @@ def test_fit_trims_long_text_at_a_paragraph() -> None:
     out = fit(block)
     assert len(parse_html(out)) <= MAX_MESSAGE_LENGTH
     assert out.startswith("<b>Title</b>") and out.endswith("…")
+
+
+def test_privacy_says_what_the_bot_keeps(engine: Engine) -> None:
+    on, off = engine.privacy(True, 90).text, engine.privacy(False, 0).text
+    for promise in ("salted hash", "deleted after 90 days", "never by your name or id", "300 characters"):
+        assert promise in on
+    assert "no log of your questions" in off and "salted hash" not in off
+    for text in (on, off):
+        assert "deleted as soon as the dialog ends, you cancel it, or it times out" in text
+        assert "never what you wrote" in text

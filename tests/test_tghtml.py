@@ -1,4 +1,5 @@
-"""bot.tghtml must accept and refuse exactly what Telegram's HTML parser does.
+"""bot.tghtml (and the emulator's telegram_text on top of it) must accept and refuse exactly
+what Telegram's HTML parser does.
 
 The expected reasons are Telegram's own wording (tdlib's parse_html), so a
 message the renderer lets through is one Telegram will take.
@@ -11,14 +12,12 @@ import html
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from telegram.constants import MessageLimit
 
-from bot.tghtml import (
-    MAX_MESSAGE_LENGTH,
-    TelegramHTMLError,
+from bot.tghtml import MAX_MESSAGE_LENGTH, TelegramHTMLError, parse_entities, parse_html
+from tests.emulator.telegram_text import (
     formatted_text,
     message_text_error,
-    parse_entities,
-    parse_html,
     visible_length,
 )
 
@@ -198,3 +197,7 @@ def test_parser_only_ever_raises_telegram_html_error(source: str) -> None:
         assert error.reason
     else:
         assert len(plain) <= len(source)
+
+
+def test_the_length_limit_is_telegrams() -> None:
+    assert MAX_MESSAGE_LENGTH == MessageLimit.MAX_TEXT_LENGTH

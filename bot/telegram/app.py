@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlparse
 
@@ -17,31 +18,36 @@ from telegram.ext import (
     Defaults,
     InlineQueryHandler,
     MessageHandler,
-    PersistenceInput,
-    PicklePersistence,
+    TypeHandler,
     filters,
 )
 
 from bot.engine import Engine
-from bot.logs import redact_token
+from bot.files import private_dir
+from bot.logs import redact, redact_token
 from bot.questionlog import QuestionLog
 from bot.settings import Settings
-from bot.telegram import dialogs, handlers, operator
-from bot.telegram.context import ENGINE_KEY
-from bot.telegram.ordering import ChatOrderedUpdateProcessor
-from bot.telegram.request import BotAPIRequest
+from bot.telegram import conversations, dialogs, handlers, operator
+from bot.telegram.context import ENGINE_KEY, App
+from bot.telegram.ordering import BackpressureQueue, ChatOrderedUpdateProcessor
+from bot.telegram.persistence import StatePersistence
+from bot.telegram.request import BotAPIRequest, UpdatesRequest
 from bot.telegram.retry import RetryingRateLimiter
+from bot.telegram.webhook import limit_webhook_bodies
+
+STATE_FILE = "bot-state.pickle"
+BACKLOG_PER_SLOT = 4
+"""Updates fetched but unhandled, per concurrent slot, before polling waits (at most a few
+seconds of work: all a crash can lose, since Telegram keeps what was not fetched)."""
 
 
-def build_application(settings: Settings, engine: Engine) -> Application:
+def build_application(settings: Settings, engine: Engine) -> App:
     """The Application `kpo-bot run` starts, and the end-to-end tests drive."""
     token = settings.require_token()
     redact_token(token)  # before build(): PTB logs its base URL, token included, at DEBUG
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    persistence = PicklePersistence(
-        settings.data_dir / "bot-state.pickle",
-        store_data=PersistenceInput(bot_data=False, chat_data=False, callback_data=False),
-    )
+    private_dir(settings.data_dir)
+    persistence = StatePersistence(settings.data_dir / STATE_FILE)
+    backlog = BackpressureQueue(BACKLOG_PER_SLOT * settings.concurrency)
     app = (
         Application.builder()
         .token(token)
@@ -51,8 +57,9 @@ def build_application(settings: Settings, engine: Engine) -> Application:
         .rate_limiter(_rate_limiter(settings))
         .persistence(persistence)
         .request(_request(settings, pool_size=256))
-        .get_updates_request(_request(settings, pool_size=1))
+        .get_updates_request(_request(settings, pool_size=1, before_send=backlog.room))
         .concurrent_updates(ChatOrderedUpdateProcessor(settings.concurrency))
+        .update_queue(backlog)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
@@ -64,11 +71,13 @@ def build_application(settings: Settings, engine: Engine) -> Application:
     return app
 
 
-def _request(settings: Settings, pool_size: int) -> BotAPIRequest:
+def _request(settings: Settings, pool_size: int,
+             before_send: Callable[[], Awaitable[None]] | None = None) -> BotAPIRequest:
     """PTB's HTTP client with every timeout from settings (getUpdates adds its long-poll wait)."""
     t = settings.timeout
-    return BotAPIRequest(connection_pool_size=pool_size, connect_timeout=t, read_timeout=t,
-                         write_timeout=t, pool_timeout=t)
+    kind = UpdatesRequest if before_send is not None else BotAPIRequest
+    return kind(connection_pool_size=pool_size, connect_timeout=t, read_timeout=t,
+                write_timeout=t, pool_timeout=t, before_send=before_send)
 
 
 def _rate_limiter(settings: Settings) -> RetryingRateLimiter:
@@ -81,14 +90,17 @@ def _rate_limiter(settings: Settings) -> RetryingRateLimiter:
                                first_delay=settings.retry_delay)
 
 
-def register_handlers(app: Application, admin_ids: tuple[int, ...] = ()) -> None:
+def register_handlers(app: App, admin_ids: tuple[int, ...] = ()) -> None:
     """Every handler, in the order PTB tries them; each logs one line per update."""
     addressed = handlers.Addressed()
     log = operator.logged
     # New messages only: PTB's defaults also hand edited messages (and, to MessageHandler,
     # channel posts) to these handlers. An edit was answered already, before it was edited.
     new = filters.UpdateType.MESSAGE
-    admins = new & filters.User(user_id=admin_ids)
+    # Telegram redelivers an update whose webhook answer was slow: the repeat is dropped first.
+    app.add_handler(TypeHandler(Update, handlers.drop_repeats), group=-1)
+    # Admin output (figures, other users' unanswered questions) goes only to a private chat with an admin.
+    admins = new & filters.ChatType.PRIVATE & filters.User(user_id=admin_ids)
     commands = {"start": handlers.start, "help": handlers.help_command,
                 "classify": handlers.classify, "cancel": handlers.cancel,
                 "compare": handlers.compare, "privacy": operator.privacy}
@@ -99,32 +111,40 @@ def register_handlers(app: Application, admin_ids: tuple[int, ...] = ()) -> None
     app.add_handler(CommandHandler("reload", log("command", operator.reload), filters=admins))
     app.add_handler(InlineQueryHandler(log("inline_query", handlers.inline_query)))
     app.add_handler(CallbackQueryHandler(log("callback_query", handlers.button)))
-    # After every command: in a private chat an unknown /command is answered as a question
-    # rather than with silence; in a group it may be meant for another bot.
+    # After every command: in a private chat an unknown /command gets the list of commands
+    # rather than silence; in a group it may be meant for another bot.
+    app.add_handler(MessageHandler(new & filters.COMMAND & filters.ChatType.PRIVATE,
+                                   log("command", handlers.unknown_command)))
+    app.add_handler(MessageHandler(new & filters.TEXT & addressed & ~filters.COMMAND,
+                                   log("message", handlers.question)))
+    # Stickers, photos and voice get a polite note; service messages (a pin, a timer change) nothing.
     app.add_handler(MessageHandler(
-        new & filters.TEXT & addressed & (~filters.COMMAND | filters.ChatType.PRIVATE),
-        log("message", handlers.question)))
-    app.add_handler(MessageHandler(new & filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.COMMAND,
-                                   log("message", handlers.non_text)))
+        new & filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
+        log("message", handlers.non_text)))
+    # Last: forget the user unless a dialog is under way (their data is persisted only while it is).
+    app.add_handler(TypeHandler(Update, dialogs.forget_idle), group=1)
     app.add_error_handler(handlers.on_error)
 
 
-async def post_init(app: Application) -> None:
+async def post_init(app: App) -> None:
     """Publish the command menu once the bot is known to Telegram."""
     engine: Engine = app.bot_data[ENGINE_KEY]
     await app.bot.set_my_commands([BotCommand(c, d) for c, d in engine.commands()])
     dialogs.restore_timeouts(app)
     operator.schedule_pruning(app)
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(conversations.sweep_job, conversations.SWEEP_SECONDS,
+                                    first=conversations.SWEEP_SECONDS, name="context-sweep")
 
 
-async def post_shutdown(app: Application) -> None:
+async def post_shutdown(app: App) -> None:
     """Finish the question log's pending writes."""
     qlog = app.bot_data.get(operator.LOG_KEY)
     if qlog is not None:
         await asyncio.to_thread(qlog.close)
 
 
-def serve(app: Application, settings: Settings) -> None:
+def serve(app: App, settings: Settings) -> None:
     """Run until SIGINT/SIGTERM: long polling, or a webhook when a URL is configured."""
     if not settings.webhook_url:
         app.run_polling(allowed_updates=ALLOWED_UPDATES, timeout=settings.poll_timeout)
@@ -136,14 +156,18 @@ def webhook_options(settings: Settings) -> dict[str, Any]:
     """Arguments of PTB's run_webhook/start_webhook: listen where the proxy forwards to,
     serve the URL's path, and check a secret token on every request (generated if unset)."""
     assert settings.webhook_url is not None
+    secret = settings.secret() or secrets.token_urlsafe(32)
+    redact(secret)  # PTB logs setWebhook's parameters at DEBUG
+    limit_webhook_bodies()
     return {
         "listen": settings.webhook_listen,
         "port": settings.webhook_port,
         "url_path": urlparse(settings.webhook_url).path.lstrip("/"),
         "webhook_url": settings.webhook_url,
-        "secret_token": settings.webhook_secret or secrets.token_urlsafe(32),
+        "secret_token": secret,
         "allowed_updates": ALLOWED_UPDATES,
     }
 
 
-ALLOWED_UPDATES = Update.ALL_TYPES
+ALLOWED_UPDATES = [Update.MESSAGE, Update.INLINE_QUERY, Update.CALLBACK_QUERY]
+"""The update kinds the handlers serve; Telegram keeps every other kind to itself."""

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import Any, cast
 
+from telegram import Update
 from telegram.error import BadRequest, Forbidden
-from telegram.ext import Application, ContextTypes
+from telegram.ext import ContextTypes
 
 from bot.dialog import DialogState
-from bot.telegram.context import engine_of
+from bot.engine import Engine
+from bot.telegram import conversations
+from bot.telegram.context import ENGINE_KEY, App, engine_of
 
 KEY = "dialogs"
 _LOG = logging.getLogger(__name__)
@@ -25,20 +28,20 @@ _LOG = logging.getLogger(__name__)
 
 def state_of(user_data: dict[str, Any] | None, chat_id: int | None) -> DialogState | None:
     """The user's dialog state in this chat, if a dialog is under way."""
-    stored = _dialogs(user_data).get(chat_id)
+    stored = _dialogs(user_data).get(chat_id) if chat_id is not None else None
     return stored[0] if stored else None
 
 
-def remember(app: Application, user_data: dict[str, Any] | None, user_id: int, chat_id: int,
+def remember(app: App, user_data: dict[str, Any] | None, user_id: int, chat_id: int,
              state: DialogState | None, message_id: int | None) -> None:
     """Store the dialog's new state and the message it lives in (or forget it), and move its timeout."""
     if user_data is None:
         return
-    dialogs = user_data.setdefault(KEY, {})
     _cancel_timeout(app, user_id, chat_id)
     if state is None:
-        dialogs.pop(chat_id, None)
+        _dialogs(user_data).pop(chat_id, None)
         return
+    dialogs = user_data.setdefault(KEY, {})
     previous = dialogs.get(chat_id)
     if message_id is None and previous is not None:
         message_id = previous[1]
@@ -46,7 +49,28 @@ def remember(app: Application, user_data: dict[str, Any] | None, user_id: int, c
     _schedule_timeout(app, user_id, chat_id, state)
 
 
-def restore_timeouts(app: Application) -> int:
+def forget_idle_user(app: App, user_id: int) -> None:
+    """Drop the user's data, in memory and in the state file, unless a dialog is under way
+    or the conversation context is fresh.
+
+    PTB creates user_data for everyone who sends anything; kept, it would hold
+    every user's raw Telegram id for good, though /privacy promises that a user
+    is forgotten when their dialog ends, and it would grow without bound.
+    """
+    user_data = app.user_data.get(user_id)
+    minutes = cast(Engine, app.bot_data[ENGINE_KEY]).context_minutes
+    if user_data is not None and not user_data.get(KEY) \
+            and not conversations.holds_fresh(user_data, time.time(), minutes):
+        app.drop_user_data(user_id)
+
+
+async def forget_idle(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """After every update: forget its user unless they are in a dialog."""
+    if isinstance(update, Update) and update.effective_user is not None:
+        forget_idle_user(context.application, update.effective_user.id)
+
+
+def restore_timeouts(app: App) -> int:
     """Schedule the timeouts of dialogs stored before a restart; how many were found."""
     count = 0
     for user_id, user_data in app.user_data.items():
@@ -64,14 +88,14 @@ def _job_name(user_id: int, chat_id: int) -> str:
     return f"dialog-timeout:{user_id}:{chat_id}"
 
 
-def _cancel_timeout(app: Application, user_id: int, chat_id: int) -> None:
+def _cancel_timeout(app: App, user_id: int, chat_id: int) -> None:
     if app.job_queue is None:
         return
     for job in app.job_queue.get_jobs_by_name(_job_name(user_id, chat_id)):
         job.schedule_removal()
 
 
-def _schedule_timeout(app: Application, user_id: int, chat_id: int, state: DialogState) -> None:
+def _schedule_timeout(app: App, user_id: int, chat_id: int, state: DialogState) -> None:
     if app.job_queue is None:
         return
     delay = max(state.deadline - time.time(), 0.0) + 0.05
@@ -82,15 +106,18 @@ def _schedule_timeout(app: Application, user_id: int, chat_id: int, state: Dialo
 async def _time_out(context: ContextTypes.DEFAULT_TYPE) -> None:
     """End a dialog nobody answered in time, and say so in its message."""
     job = context.job
-    chat_id = job.chat_id
+    if job is None or job.chat_id is None or job.user_id is None:
+        return
+    chat_id, user_id = job.chat_id, job.user_id
     stored = _dialogs(context.user_data).get(chat_id)
     if stored is None or stored[0].nonce != job.data:
         return
     state, message_id = stored
     if not engine_of(context).dialog.expired(state, time.time()):
-        _schedule_timeout(context.application, job.user_id, chat_id, state)
+        _schedule_timeout(context.application, user_id, chat_id, state)
         return
     _dialogs(context.user_data).pop(chat_id, None)
+    forget_idle_user(context.application, user_id)
     note = engine_of(context).dialog.timed_out()
     try:
         if message_id is not None:

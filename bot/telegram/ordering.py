@@ -75,3 +75,48 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         """Nothing to release; Application.stop has already waited for every update."""
+
+
+class BackpressureQueue(asyncio.Queue[object]):
+    """PTB's update queue, counting the updates queued or being handled (the backlog).
+
+    Why: the poller confirms a batch to Telegram when it asks for the next one,
+    and PTB asks as soon as the batch is queued. Under a burst the bot then holds
+    hundreds of confirmed updates behind the rate limiter, and a crash (kill -9,
+    OOM) loses every one. The getUpdates request waits on `room()` before it is
+    sent (bot.telegram.request), so no new batch is fetched, and nothing more
+    confirmed, while `high_water` updates are still unhandled: the rest stay with
+    Telegram, which delivers them again after a restart. Only updates count;
+    PTB's stop signal does not.
+    """
+
+    def __init__(self, high_water: int) -> None:
+        super().__init__()
+        self.high_water = max(high_water, 1)
+        self._backlog = 0
+        self._room = asyncio.Event()
+        self._room.set()
+
+    @property
+    def backlog(self) -> int:
+        """Updates queued or being handled."""
+        return self._backlog
+
+    async def room(self) -> None:
+        """Return once the backlog is below the high-water mark."""
+        while self._backlog >= self.high_water:
+            self._room.clear()
+            await self._room.wait()
+
+    async def put(self, item: object) -> None:
+        """Queue an item; an update adds to the backlog."""
+        if isinstance(item, Update):
+            self._backlog += 1
+        await super().put(item)
+
+    def task_done(self) -> None:
+        """An update was handled (PTB calls this for each one): make room."""
+        super().task_done()
+        self._backlog = max(self._backlog - 1, 0)
+        if self._backlog < self.high_water:
+            self._room.set()

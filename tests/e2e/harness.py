@@ -64,6 +64,7 @@ class RunningBot:
     def __init__(self, app: Application, settings: Settings) -> None:
         self.app = app
         self.settings = settings
+        self.stopped = False
 
     @classmethod
     async def start(cls, settings: Settings, engine: Engine) -> RunningBot:
@@ -83,7 +84,10 @@ class RunningBot:
         return cls(app, settings)
 
     async def stop(self) -> None:
-        """What run_polling does on SIGTERM: stop polling, drain, stop, shut down."""
+        """What run_polling does on SIGTERM: stop polling, drain, stop, shut down (once)."""
+        if self.stopped:
+            return
+        self.stopped = True
         app = self.app
         assert app.updater is not None
         if app.updater.running:

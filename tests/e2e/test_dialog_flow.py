@@ -87,7 +87,7 @@ async def test_back_and_cancel(emu: BotAPIEmulator, bot: RunningBot) -> None:
     message = await press(emu, ANN, await say(emu, ANN, "/start classify"), "skip")
     message = await press(emu, ANN, message, "1_j")
     assert "Question 2 of" in message.text
-    message = await press(emu, ANN, message, "back")
+    message = await press(emu, ANN, message, "back_2")
     assert "Question 1 of" in message.text
     assert any(b["text"].startswith("✓") for b in message.buttons)
     message = await press(emu, ANN, message, "cancel")

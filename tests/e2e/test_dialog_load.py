@@ -60,7 +60,7 @@ async def _user(emu: BotAPIEmulator, engine: Engine, index: int, seed: int) -> t
     answers: list[str] = []
     for number, question in enumerate(engine.kb.dialog.questions, start=1):
         if number > 1 and rng.random() < 0.15:  # go back and answer the previous question again
-            await _press(emu, chat, "back")
+            await _press(emu, chat, f"back_{number}")
             answers[-1] = rng.choice(engine.kb.dialog.questions[number - 2].options).id
             await _press(emu, chat, f"{number - 1}_{answers[-1]}")
         option = rng.choice(question.options).id

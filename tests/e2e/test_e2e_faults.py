@@ -1,7 +1,10 @@
-"""Transient Bot API failures are retried and delivered exactly once; lasting ones are logged.
+"""Transient Bot API failures are retried; lasting ones are logged.
 
-The emulator's faults never take effect (as when Telegram never got the call),
-so a reply that shows up once proves the retry recovered it without repeating it.
+Most of the emulator's faults never take effect (as when Telegram never got the
+call): a reply that shows up once then proves the retry recovered it. A call
+that took effect but was answered after the client's timeout ("late") is the
+case where a retry can repeat a message: the Bot API has no idempotency key,
+and bot.telegram.retry accepts a rare duplicate rather than a lost reply.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ def attempts(emu: BotAPIEmulator, method: str) -> list[str | None]:
 
 
 @pytest.mark.parametrize("kind", FAULTS)
-async def test_a_reply_that_fails_transiently_is_delivered_once(
+async def test_a_reply_whose_attempts_never_reached_telegram_is_delivered_once(
         quick_bot: RunningBot, emu: BotAPIEmulator, engine: Engine, kind: str,
         caplog: pytest.LogCaptureFixture) -> None:
     plan(emu, kind, 2, "sendMessage")
@@ -61,8 +64,20 @@ async def test_a_reply_that_fails_transiently_is_delivered_once(
     assert len(retries) == 2 and all(r.levelno == logging.WARNING for r in retries)
 
 
+async def test_a_reply_answered_after_the_timeout_is_sent_again_and_shown_twice(
+        quick_bot: RunningBot, emu: BotAPIEmulator, engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
+    """The case the faults above cannot show: the first send took effect, its answer came late."""
+    plan(emu, "late", 1, "sendMessage")
+    emu.user_message(USER, "what is kpo")
+    await emu.wait_for_messages(USER, 2, timeout=10)
+    await quick_bot.app.update_queue.join()
+    assert attempts(emu, "sendMessage") == ["late", None]
+    assert [m.html for m in emu.messages(USER)] == [engine.reply("what is kpo").text] * 2
+    assert unhandled_errors(caplog.records) == []
+
+
 @pytest.mark.parametrize("kind", FAULTS)
-async def test_a_press_whose_acknowledgement_fails_transiently_is_answered_once(
+async def test_a_press_whose_acknowledgements_never_reached_telegram_is_answered_once(
         quick_bot: RunningBot, emu: BotAPIEmulator, engine: Engine, kind: str,
         caplog: pytest.LogCaptureFixture) -> None:
     emu.user_message(USER, "what is kpo")

@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from bot import callbacks
 from bot.engine import Engine
 from bot.telegram.handlers import without_mention
-from bot.tghtml import message_text_error
 from tests.e2e.harness import BOT_USERNAME, RunningBot, failed_calls, unhandled_errors
 from tests.emulator import BotAPIEmulator
+from tests.emulator.telegram_text import message_text_error
 from tests.fuzz_inputs import callback_data, stray_markup, user_text
 
 ROUND_TRIPS = settings(max_examples=60, deadline=None, derandomize=True, database=None,

@@ -20,8 +20,8 @@ from bot.engine import Engine
 from tests.e2e.harness import (
     SECRET,
     RunningBot,
-    bot_settings,
     answer_buttons,
+    bot_settings,
     environment,
     failed_calls,
     unhandled_errors,

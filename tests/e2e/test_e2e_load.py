@@ -27,8 +27,8 @@ import pytest
 from bot.engine import Engine
 from tests.e2e.harness import (
     RunningBot,
-    bot_settings,
     answer_buttons,
+    bot_settings,
     failed_calls,
     unhandled_errors,
 )

@@ -11,17 +11,27 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.tghtml import message_text_error
+from telegram.constants import (
+    BotCommandLimit,
+    CallbackQueryLimit,
+    InlineKeyboardButtonLimit,
+    InlineKeyboardMarkupLimit,
+    InlineQueryLimit,
+    InlineQueryResultLimit,
+)
 
 from .errors import bad_request
+from .telegram_text import message_text_error
 
-MAX_ROW_BUTTONS = 8
-MAX_BUTTONS = 100
-MAX_CALLBACK_DATA = 64
-MAX_CALLBACK_TEXT = 200
-MAX_INLINE_RESULTS = 50
-MAX_RESULT_ID = 64
-MAX_NEXT_OFFSET = 64
+MAX_ROW_BUTTONS = InlineKeyboardMarkupLimit.BUTTONS_PER_ROW
+MAX_BUTTONS = InlineKeyboardMarkupLimit.TOTAL_BUTTON_NUMBER
+MAX_CALLBACK_DATA = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
+MAX_CALLBACK_TEXT = CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH
+MAX_INLINE_RESULTS = InlineQueryLimit.RESULTS
+MAX_RESULT_ID = InlineQueryResultLimit.MAX_ID_LENGTH
+MAX_NEXT_OFFSET = InlineQueryLimit.MAX_OFFSET_LENGTH
+MAX_COMMANDS = BotCommandLimit.MAX_COMMAND_NUMBER
+MAX_COMMAND_DESCRIPTION = BotCommandLimit.MAX_DESCRIPTION
 _ACTIONS = (
     "callback_data", "url", "switch_inline_query", "switch_inline_query_current_chat",
     "switch_inline_query_chosen_chat", "login_url", "web_app", "callback_game", "pay",
@@ -196,11 +206,11 @@ def check_commands(commands: Any) -> list[dict[str, str]]:
     """setMyCommands: at most 100 commands of 1-32 [a-z0-9_], descriptions 1-256."""
     if not isinstance(commands, list):
         raise bad_request('Bad Request: field "commands" must be an Array')
-    if len(commands) > 100:
+    if len(commands) > MAX_COMMANDS:
         raise bad_request("Bad Request: BOT_COMMANDS_TOO_MUCH")
     for command in commands:
         if not isinstance(command, dict) or not _COMMAND.match(str(command.get("command", ""))):
             raise bad_request("Bad Request: BOT_COMMAND_INVALID")
-        if not 1 <= len(str(command.get("description", "")).strip()) <= 256:
+        if not 1 <= len(str(command.get("description", "")).strip()) <= MAX_COMMAND_DESCRIPTION:
             raise bad_request("Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
     return [{"command": c["command"], "description": c["description"]} for c in commands]

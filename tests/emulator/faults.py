@@ -1,9 +1,11 @@
 """Planned failures: which calls the emulator fails, and how.
 
 Why: the bot must survive flood control, Telegram's 5xx answers, calls that
-hang and connections that drop.  A fault replaces the call entirely: the call
+hang and connections that drop.  Most faults replace the call entirely: the call
 does not take effect, as if Telegram never got it, so a test can tell a
-retry that repeats a send from one that recovers it.
+retry that repeats a send from one that recovers it. "late" is the other
+case: the call takes effect and only its answer is late, as when Telegram got
+it but the client timed out first; a retry then repeats it.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-KINDS = frozenset({"429", "500", "502", "slow", "drop"})
+KINDS = frozenset({"429", "500", "502", "slow", "late", "drop"})
 POLLING_METHOD = "getupdates"
 DEFAULT_SLOW_DELAY = 30.0
 
@@ -43,7 +45,7 @@ def make_fault(kind: str, retry_after: int, delay: float) -> Fault:
     """Validate the kind; a "slow" fault without a delay waits 30 s (stop() cuts it short)."""
     if kind not in KINDS:
         raise ValueError(f"unknown fault kind {kind!r}; expected one of {sorted(KINDS)}")
-    if kind == "slow" and delay <= 0:
+    if kind in ("slow", "late") and delay <= 0:
         delay = DEFAULT_SLOW_DELAY
     return Fault(kind, retry_after, delay)
 

@@ -12,15 +12,18 @@ import json
 import re
 from typing import Any
 
-from bot.tghtml import formatted_text
-
 from .checks import (
-    check_callback_answer_text, check_commands, check_inline_answer, check_reply_markup,
-    check_text, is_html,
+    check_callback_answer_text,
+    check_commands,
+    check_inline_answer,
+    check_reply_markup,
+    check_text,
+    is_html,
 )
 from .errors import NOT_MODIFIED, QUERY_INVALID, SET_WEBHOOK_CONFLICT, WEBHOOK_CONFLICT, ApiError, bad_request
 from .polling import UpdateQueue
 from .state import Chat, SentMessage, World, now
+from .telegram_text import formatted_text
 
 CHAT_ACTIONS = frozenset(
     {
@@ -182,7 +185,8 @@ class BotMethods(World):
         message_id = message_id or params.get("reply_to_message_id")
         if message_id is None or self.find_message(chat.id, message_id):
             return message_id
-        if params.get("allow_sending_without_reply") or (isinstance(reply, dict) and reply.get("allow_sending_without_reply")):
+        allowed = isinstance(reply, dict) and reply.get("allow_sending_without_reply")
+        if params.get("allow_sending_without_reply") or allowed:
             return None
         raise bad_request("Bad Request: message to be replied not found")
 

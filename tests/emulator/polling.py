@@ -42,6 +42,11 @@ class UpdateQueue:
         self._wake(None)
         return update
 
+    @property
+    def waiting(self) -> bool:
+        """Whether a long-poll getUpdates is waiting for an update."""
+        return self._waiter is not None and not self._waiter.done()
+
     def terminate_poller(self, reason: str | None) -> None:
         """End a waiting getUpdates: with a 409 ``reason``, or empty when None."""
         self._wake(reason)
@@ -106,7 +111,7 @@ class UpdateQueue:
         self._waiter = waiter
         try:
             return await asyncio.wait_for(asyncio.shield(waiter), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return None
         finally:
             if self._waiter is waiter:

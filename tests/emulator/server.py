@@ -130,11 +130,14 @@ class BotAPIEmulator(BotMethods):
             record.method = self._route(request.path, record)
             record.params = await read_params(request)
             fault = self.faults.pick(record.method.lower())
-            if fault is not None:
+            if fault is not None and fault.kind != "late":
                 return await self._fail(fault, request, record)
             result = getattr(self, f"api_{record.method}")(record.params)
             if inspect.isawaitable(result):
                 result = await result
+            if fault is not None:  # "late": done, but the answer comes after the client gave up
+                record.fault, record.status, record.description = fault.kind, 200, "answered late"
+                await self._sleep(fault.delay)
         except ApiError as error:
             record.status, record.description = error.code, error.description
             return web.json_response(error.body(), status=error.code)
@@ -190,7 +193,8 @@ class BotAPIEmulator(BotMethods):
 
         kind: "429" (flood control with retry_after), "500", "502" (nginx's HTML
         page), "slow" (no answer for ``delay`` s, then 504), "drop" (connection
-        closed without an answer).  A faulted call never takes effect.
+        closed without an answer): these never take effect.  "late": the call
+        takes effect and is answered only after ``delay`` s.
         """
         self.faults.fail_next(n, make_fault(kind, retry_after, delay), methods)
 
@@ -200,6 +204,11 @@ class BotAPIEmulator(BotMethods):
     ) -> None:
         """Fail each matching call with probability ``share`` until :meth:`clear_faults`."""
         self.faults.fail_share(share, make_fault(kind, retry_after, delay), methods, seed)
+
+    def redeliver(self, update: dict[str, Any]) -> None:
+        """Queue an update again under its own update_id, as Telegram does after a slow webhook answer."""
+        self.updates.pending.append(dict(update))
+        self.updates.terminate_poller(None)
 
     def clear_faults(self) -> None:
         self.faults.clear()
@@ -279,7 +288,7 @@ class BotAPIEmulator(BotMethods):
             async with self._session.post(url, json=update, headers=headers) as response:
                 await response.read()
                 return WebhookDelivery(update["update_id"], url, response.status, secret)
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             return WebhookDelivery(update["update_id"], url, 0, secret, error=f"Connection failed: {exc!r}")
 
     async def start_webhook_delivery(self, *, secret_token: Any = _KEEP, retry_delay: float = 0.1) -> None:
