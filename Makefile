@@ -23,6 +23,8 @@ chat: $(STAMP)
 	@$(BIN)/kpo-bot chat
 
 test: $(DEV_STAMP)
+	$(BIN)/python -m mypy --strict bot/
+	$(BIN)/python -m ruff check
 	$(BIN)/python -m pytest
 
 test-fast: $(DEV_STAMP)

@@ -9,16 +9,14 @@ import logging
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from bot import logs
-from bot.dialog import DialogState
 from bot.engine import Engine, build_engine
 from bot.knowledge import KnowledgeError, load
 from bot.render import Renderer, TemplateProblem
-from bot.reply import Button, Reply
 from bot.semantic import default_cache_dir
 from bot.settings import SettingsError, load_settings
 
@@ -223,10 +221,10 @@ def _kb_check(args: argparse.Namespace) -> int:
             print(problem)
         print(f"{len(exc.problems)} problem(s) found")
         return EXIT_INVALID
-    problems = Renderer().check()
-    for problem in problems:
-        print(problem)
-    if problems:
+    template_problems = Renderer().check()
+    for message in template_problems:
+        print(message)
+    if template_problems:
         return EXIT_INVALID
     counts = ", ".join(f"{n} {k}" for k, n in kb.counts().items())
     print(f"knowledge base OK: {counts}")

@@ -130,7 +130,6 @@ class FollowUps:
 
     def _by_keywords(self, query: Query) -> FollowUp | None:
         """A message made only of one intent's words and neutral ones ("why tho", "what about kpo")."""
-        spoken = set(query.tokens) - self._neutral
         words = set(query.content) - self._neutral
         for intent, keys in self._keywords.items():
             if words and words <= keys:

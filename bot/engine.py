@@ -26,8 +26,8 @@ from bot.encoder import Encoder, Vectors, default_encoder
 from bot.conversation import FOLLOW_UP_WORDS, CONTEXT_MINUTES, Context, FollowUp, FollowUps, pointed_item
 from bot.focus import asked_part, without_opener
 from bot.parts import split
-from bot.knowledge import VERDICTS, FaqEntry, KnowledgeBase, Task, load
-from bot.matching import QUESTION_SCORER, Hit, Index, Weights, build_documents
+from bot.knowledge import VERDICTS, FaqEntry, KnowledgeBase, Source, Task, load
+from bot.matching import QUESTION_SCORER, Document, Hit, Index, Weights, build_documents
 from bot.normalize import Normalizer, Query, stem
 from bot.render import Renderer
 from bot.reply import Button, Reply
@@ -105,7 +105,7 @@ class Engine:
                 for a in (t.name, *t.aliases, t.reason)]
         return out
 
-    def _question_documents(self) -> list:
+    def _question_documents(self) -> list[Document]:
         kb = self.kb
         faq = ((e.id, (e.question, *e.phrasings, *self._dimension_names(e.id))) for e in kb.faq.values())
         topics = ((o.id, o.phrasings) for o in kb.out_of_scope.values())
@@ -247,7 +247,7 @@ class Engine:
     def _examples(self, kind: str | None) -> Reply:
         """Examples of one kind, or of both side by side."""
         examples = self.kb.chat.examples
-        if kind in examples:
+        if kind is not None and kind in examples:
             return self.answer(self.kb.faq[examples[kind]])
         return self._merged("", [(e.question, self.answer(e))
                                  for e in (self.kb.faq[examples[k]] for k in VERDICTS)])
@@ -314,7 +314,7 @@ class Engine:
     def _verdict_buttons(self, kinds: Sequence[str | None]) -> tuple[tuple[Button, ...], ...]:
         """After verdicts: examples of the kinds given, then the general follow-ups."""
         examples = self.kb.chat.examples
-        given = [examples[k] for k in dict.fromkeys(kinds) if k in examples]
+        given = [examples[k] for k in dict.fromkeys(kinds) if k is not None and k in examples]
         others = [i for i in self.kb.cues.follow_up if i not in examples.values()]
         return self._entry_buttons("a", [*given, *others])
 
@@ -669,8 +669,8 @@ class Engine:
         if name == "help":
             return self.help()
         if name == "compare":
-            return self.cards.dimension(next(iter(self.kb.dimensions)), edit=False) if terminal \
-                else self.comparison()
+            first = self.cards.dimension(next(iter(self.kb.dimensions)), edit=False)
+            return first if terminal and first is not None else self.comparison()
         if name == "privacy":
             return self.privacy(False, 0, terminal=terminal)
         return self.unknown_command(text)
@@ -742,7 +742,7 @@ class Engine:
         """Buttons for menu actions (classify, compare, ask), one row (cached as _menu_buttons)."""
         return (tuple(Button(self.renderer.label(f"menu_{i}"), callbacks.encode("m", i)) for i in items),)
 
-    def _sources(self, ids: Iterable[str]) -> list:
+    def _sources(self, ids: Iterable[str]) -> list[Source]:
         return [self.kb.sources[i] for i in ids]
 
 

@@ -16,7 +16,8 @@ from typing import Any
 
 import yaml
 
-from bot.engine import Engine, Reply
+from bot.engine import Engine
+from bot.reply import Reply
 
 @dataclass(frozen=True)
 class Item:
@@ -56,7 +57,9 @@ class Report:
 
     def lines(self) -> list[str]:
         """The printed summary and misses."""
-        pct = lambda a, b: f"{100 * self.share(a, b):5.1f}%  ({a}/{b})"  # noqa: E731
+        def pct(part: int, whole: int) -> str:
+            return f"{100 * self.share(part, whole):5.1f}%  ({part}/{whole})"
+
         out = [
             f"on-topic questions: {self.on_topic}",
             f"  answered correctly      {pct(self.correct, self.on_topic)}",
@@ -253,7 +256,7 @@ def turn_right(expect: dict[str, Any], reply: Reply) -> bool:
         wanted = expect["entry"] if isinstance(expect["entry"], list) else [expect["entry"]]
         return reply.kind == "answer" and reply.entry in wanted
     if "verdict" in expect:
-        return reply.verdict == expect["verdict"]
+        return bool(reply.verdict == expect["verdict"])
     if "verdicts" in expect:
         return [v for _, v in reply.verdicts] == list(expect["verdicts"])
     if "parts" in expect:

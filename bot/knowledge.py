@@ -681,9 +681,9 @@ def _cross_check(c: _Collector, sources: Mapping[str, Source], faq: Mapping[str,
     """References between files, and phrasings claimed by two entries."""
     for file, items in (("faq.yaml", faq), ("dimensions.yaml", dimensions), ("tasks.yaml", tasks)):
         for item in items.values():
-            for source in item.sources:  # type: ignore[attr-defined]
+            for source in item.sources:
                 if source not in sources:
-                    c.problem(file, item.id, "sources", f"unknown source id '{source}'")  # type: ignore[attr-defined]
+                    c.problem(file, item.id, "sources", f"unknown source id '{source}'")
     for entry in faq.values():
         if entry.counterpart is not None and entry.counterpart not in faq:
             c.problem("faq.yaml", entry.id, "counterpart", f"unknown FAQ id '{entry.counterpart}'")

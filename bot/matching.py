@@ -89,11 +89,11 @@ class Index:
         self._mass = [_total(idf[t] for t in sorted(set(doc.content.split()), key=order))
                       for doc in self.docs]
         self._contents = [doc.content for doc in self.docs]
-        keys: dict[tuple[str, str], tuple[str, str]] = {}
+        keys: dict[tuple[HitKind, str], tuple[HitKind, str]] = {}
         self._keys = [keys.setdefault((doc.kind, doc.target), (doc.kind, doc.target)) for doc in self.docs]
         self._keyterms = [doc.keyterms for doc in self.docs]
         self._arrays = _numpy_postings(self._postings) if len(self.docs) >= NUMPY_MIN_DOCS else None
-        vocabulary: dict[tuple[str, str], set[str]] = defaultdict(set)
+        vocabulary: dict[tuple[HitKind, str], set[str]] = defaultdict(set)
         for key, content in zip(self._keys, self._contents, strict=True):
             vocabulary[key].update(content.split())
         self._vocabulary = {key: frozenset(words) for key, words in vocabulary.items()}
@@ -128,7 +128,7 @@ class Index:
         unknown = weights.unknown_word * len(query.unknown) / max(len(query.content), 1)
         mass, keys, doc_terms = self._mass, self._keys, self._keyterms
         penalties: dict[frozenset[str], float] = {}
-        best: dict[tuple[str, str], float] = {}
+        best: dict[tuple[HitKind, str], float] = {}
         for _, score, at in fuzzy:
             i, common = ids[at], shared[at]
             recall, precision = common / asked, common / mass[i]
@@ -148,8 +148,8 @@ class Index:
         ranked = sorted(best.items(), key=lambda kv: kv[1], reverse=True)[:limit]
         return [Hit(kind, target, round(max(score, 0.0), 1)) for (kind, target), score in ranked]
 
-    def _with_profiles(self, query: Query, best: dict[tuple[str, str], float]
-                       ) -> dict[tuple[str, str], float]:
+    def _with_profiles(self, query: Query, best: dict[tuple[HitKind, str], float]
+                       ) -> dict[tuple[HitKind, str], float]:
         """Each target's best phrasing score blended with its profile.
 
         A profile is the share of the question's words, weighted by how few targets
@@ -162,7 +162,7 @@ class Index:
         share = self.weights.profile
         scale = share * 100 / _total(weight for _, weight in weighted)
         vocabulary = self._vocabulary
-        blended: dict[tuple[str, str], float] = {}
+        blended: dict[tuple[HitKind, str], float] = {}
         for key, score in best.items():
             held = vocabulary[key]
             covered = 0.0
@@ -219,6 +219,7 @@ class Index:
         in the Python path's order from 0.0: the floats, the chosen candidates and
         their order are exactly those of the Python path.
         """
+        assert self._arrays is not None  # only called when the numpy postings exist
         np, arrays = self._arrays
         weights = [self._idf[t] for t in tokens]
         bits = len(tokens)

@@ -188,7 +188,7 @@ _STEMMER_LOCK = threading.Lock()
 def stem(word: str) -> str:
     """A word's Snowball stem, as query and phrasing tokens carry it."""
     with _STEMMER_LOCK:
-        return _STEMMER.stemWord(word)
+        return str(_STEMMER.stemWord(word))
 
 
 def plain_words(text: str) -> list[str]:

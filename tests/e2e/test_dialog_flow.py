@@ -124,7 +124,7 @@ async def test_two_users_interleaved(emu: BotAPIEmulator, bot: RunningBot, kb: K
 
 
 async def test_text_typed_mid_dialog(emu: BotAPIEmulator, bot: RunningBot) -> None:
-    question = await press(emu, ANN, await say(emu, ANN, "/classify"), "skip")
+    await press(emu, ANN, await say(emu, ANN, "/classify"), "skip")
     hint = await say(emu, ANN, "what is kpo?")
     assert "buttons below" in hint.text and "/cancel" in hint.text
     assert "Question 1 of" in hint.text and hint.buttons, "the question again, with its buttons"
