@@ -713,7 +713,6 @@ class Engine:
             return Reply("help", self.renderer.render("ask_prompt", examples=self.featured()))
         if parsed.kind == "f" and parsed.target in self.kb.faq and parsed.arg in ("up", "down"):
             return Reply("feedback", "", entry=parsed.target, note=self.feedback_note(True),
-                         score=1.0 if parsed.arg == "up" else -1.0,
                          vote="up" if parsed.arg == "up" else "down")
         if parsed.kind == "t" and parsed.target in self.kb.tasks:
             task = self.kb.tasks[parsed.target]

@@ -353,7 +353,7 @@ class _Collector:
         self.problems: list[Problem] = []
 
     def problem(self, file: str, entry: str | None, field_name: str | None, message: str) -> None:
-        self.problems.append(Problem(f"knowledge/{file}", entry, field_name, message))
+        self.problems.append(Problem(_shown(self.folder / file), entry, field_name, message))
 
     def read(self, file: str, top_key: str) -> Any:
         """The value under `top_key` in `file`, or None (with a problem) if unreadable."""
@@ -720,7 +720,8 @@ def _phrasing_owners(faq: Mapping[str, FaqEntry], tasks: Mapping[str, Task],
         for p in e.phrasings:
             yield "faq.yaml", e.id, "phrasings", p
     for t in tasks.values():
-        for p in (t.name, *t.aliases):
+        yield "tasks.yaml", t.id, "name", t.name
+        for p in t.aliases:
             yield "tasks.yaml", t.id, "aliases", p
     for s in smalltalk.values():
         for p in s.phrasings:
@@ -730,11 +731,23 @@ def _phrasing_owners(faq: Mapping[str, FaqEntry], tasks: Mapping[str, Task],
             yield "out_of_scope.yaml", o.id, "phrasings", p
 
 
+def _shown(path: Path) -> str:
+    """A knowledge file as problems name it: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def _unique_phrasings(c: _Collector, owners: Iterable[tuple[str, str, str, str]]) -> None:
     seen: dict[tuple[str, str], tuple[str, str]] = {}
+    within: set[tuple[str, str, str]] = set()
     for file, entry, field_name, phrasing in owners:
         key = " ".join(re.findall(r"\w+", phrasing.lower()))
         group = "tasks" if file == "tasks.yaml" else "questions"
+        if (file, entry, field_name + key) in within:
+            c.problem(file, entry, field_name, f"phrasing '{phrasing}' is repeated in this entry")
+        within.add((file, entry, field_name + key))
         if (group, key) in seen and seen[(group, key)] != (file, entry):
             first_file, first_entry = seen[(group, key)]
             c.problem(file, entry, field_name,

@@ -70,14 +70,14 @@ def test_kb_check_names_file_entry_and_field(tmp_path: Path) -> None:
                    encoding="utf-8")
     result = kpo_bot("kb", "check", str(folder))
     assert result.returncode == 1
-    assert "knowledge/faq.yaml, entry '" in result.stdout
+    assert "kb/faq.yaml, entry '" in result.stdout, "the folder checked, not the shipped one"
     assert "field 'related': unknown FAQ id 'ghost_entry'" in result.stdout
 
 
 def test_a_broken_knowledge_dir_stops_ask_with_a_clear_message(tmp_path: Path) -> None:
     result = kpo_bot("ask", "hi", env={"KPO_BOT_KNOWLEDGE_DIR": str(tmp_path)})
     assert result.returncode == 1
-    assert "knowledge/faq.yaml: file is missing" in result.stderr
+    assert "/faq.yaml: file is missing" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -101,9 +101,30 @@ def test_every_problem_is_reported_at_once(kb_copy: Path) -> None:
 
 def test_unreadable_yaml_names_the_file(kb_copy: Path) -> None:
     (kb_copy / "tasks.yaml").write_text("tasks: [unclosed\n", encoding="utf-8")
-    assert any(p.startswith("knowledge/tasks.yaml: cannot be read") for p in _problems(kb_copy))
+    assert any(p.startswith(f"{kb_copy}/tasks.yaml: cannot be read") for p in _problems(kb_copy))
 
 
 def test_a_missing_file_is_reported(kb_copy: Path) -> None:
     (kb_copy / "dimensions.yaml").unlink()
-    assert "knowledge/dimensions.yaml: file is missing" in _problems(kb_copy)
+    assert f"{kb_copy}/dimensions.yaml: file is missing" in _problems(kb_copy)
+
+
+def test_a_phrasing_repeated_inside_one_entry_is_reported(kb_copy) -> None:
+    from bot.knowledge import KnowledgeError, load
+
+    faq = kb_copy / "faq.yaml"
+    text = faq.read_text(encoding="utf-8")
+    faq.write_text(text.replace("      - kpo meaning\n", "      - kpo meaning\n      - KPO meaning?\n", 1),
+                   encoding="utf-8")
+    with pytest.raises(KnowledgeError) as raised:
+        load(kb_copy)
+    assert any("repeated in this entry" in str(p) and "what_is_kpo" in str(p) for p in raised.value.problems)
+
+
+def test_problems_name_the_folder_that_was_loaded(kb_copy) -> None:
+    from bot.knowledge import KnowledgeError, load
+
+    (kb_copy / "sources.yaml").unlink()
+    with pytest.raises(KnowledgeError) as raised:
+        load(kb_copy)
+    assert str(kb_copy / "sources.yaml") in str(raised.value)
