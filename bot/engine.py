@@ -293,8 +293,8 @@ class Engine:
         """A verdict and a one-line reason for each task a message names, in its order."""
         judged = [(item, self._verdict_of(item)) for item in self._task_items(items)]
         rows = [(item, v) for item, v in judged if v is not None]
-        if len(rows) < len(judged):
-            return None
+        if len(rows) < len(judged) or sum(v.verdict is not None for _, v in rows) < 2:
+            return None  # not a list of tasks: at most one item names work the bot can judge
         rendered = self.renderer.render("task_list", rows=rows)
         kinds = [v.verdict for _, v in rows if v.verdict]
         verdict = kinds[0] if len(set(kinds)) == 1 and len(kinds) == len(rows) else None

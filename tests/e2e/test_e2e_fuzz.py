@@ -8,6 +8,8 @@ example talks in a chat of its own so no dialog carries over.
 
 from __future__ import annotations
 
+import time
+
 import itertools
 
 import pytest
@@ -51,7 +53,7 @@ async def test_any_text_in_a_private_chat_gets_exactly_one_reply_telegram_accept
     assert message_text_error(reply.html) is None
     assert stray_markup(reply.html) == [], reply.html[:300]
     if not text.startswith("/"):
-        assert reply.html == engine.reply(without_mention(text, BOT_USERNAME)).text
+        assert reply.html == engine.converse(without_mention(text, BOT_USERNAME), None, time.time()).text
     assert_clean(emu, caplog)
 
 

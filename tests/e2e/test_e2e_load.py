@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.conversation import Context
 from bot.engine import Engine
 from tests.e2e.harness import (
     RunningBot,
@@ -89,7 +90,7 @@ class Load:
         self.press_ids: list[str] = []
         self.inline_ids: list[str] = []
         self.figures = Figures(updates=users * per_user, users=users)
-        self._replies: dict[str, str] = {}
+        self._contexts: dict[int, Context | None] = {}
         self._arrived: dict[int, asyncio.Event] = {}
         store = emu.store_sent
 
@@ -107,10 +108,11 @@ class Load:
             arrived.clear()
             await arrived.wait()
 
-    def reply_to(self, text: str) -> str:
-        if text not in self._replies:
-            self._replies[text] = self.engine.step_text(text, None, time.time())[1].text
-        return self._replies[text]
+    def reply_to(self, chat: int, text: str) -> str:
+        """What the bot answers this chat's next message: read with the chat's previous exchange."""
+        reply = self.engine.step_text(text, None, time.time(), self._contexts.get(chat))[1]
+        self._contexts[chat] = reply.context
+        return reply.text
 
     async def user(self, index: int) -> None:
         rng = random.Random(f"{self.seed}:{index}")
@@ -135,7 +137,7 @@ class Load:
             else:
                 text = rng.choice(self.pool)
                 self.emu.user_message(chat, text)
-                expected.append(self.reply_to(text))
+                expected.append(self.reply_to(chat, text))
                 self.figures.questions += 1
             await asyncio.sleep(0)  # let the other users and the bot interleave
 
