@@ -90,13 +90,19 @@ class EvalSetError(ValueError):
 
 def load_items(path: Path) -> list[Item]:
     """The labelled questions of a set file."""
+    return [_item(path, n, raw) for n, raw in enumerate(_listed(path, "questions"), start=1)]
+
+
+def _listed(path: Path, key: str) -> list[Any]:
+    """The list under `key` in a set file."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise EvalSetError(f"{path}: cannot be read: {exc}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
-        raise EvalSetError(f"{path}: must be a mapping with a list under 'questions'")
-    return [_item(path, n, raw) for n, raw in enumerate(data["questions"], start=1)]
+    if not isinstance(data, dict) or not isinstance(data.get(key), list):
+        raise EvalSetError(f"{path}: must be a mapping with a list under '{key}'")
+    items: list[Any] = data[key]
+    return items
 
 
 def _item(path: Path, n: int, raw: Any) -> Item:
@@ -215,14 +221,8 @@ class ChatReport:
 
 def load_conversations(path: Path) -> list[Conversation]:
     """The conversations of a set file."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise EvalSetError(f"{path}: cannot be read: {exc}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("conversations"), list):
-        raise EvalSetError(f"{path}: must be a mapping with a list under 'conversations'")
     out = []
-    for n, raw in enumerate(data["conversations"], start=1):
+    for n, raw in enumerate(_listed(path, "conversations"), start=1):
         if not isinstance(raw, dict) or raw.get("category") not in CATEGORIES or not raw.get("turns"):
             raise EvalSetError(f"{path}: conversation #{n} needs a known category and turns")
         turns = tuple(Turn(str(t["user"]), t.get("expect")) for t in raw["turns"])
