@@ -145,7 +145,7 @@ class FollowUps:
 
 
 _FILLERS = ("please", "pls", "bro", "sir", "yaar", "ok", "okay", "so", "then", "huh", "hmm", "um", "na",
-            "just", "now", "again", "thanks", "bhai", "po", "toh", "to", "hey")
+            "just", "now", "again", "bhai", "po", "toh", "to", "hey")
 """Words that do not change what a follow-up asks ("say it more simply pls")."""
 
 _OTHER_WORDS = ("and", "for", "about", "in", "of", "the", "then", "how", "what", "same", "question", "also",

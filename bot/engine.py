@@ -147,6 +147,8 @@ class Engine:
 
     def _in_context(self, text: str, query: Query, live: Context) -> Reply | None:
         """The reply to a message that only makes sense with the last exchange, if it is one."""
+        if self._smalltalk_id(query) is not None:
+            return None  # "thanks", "ok", "hello": small talk, whatever came before
         item = pointed_item(text, len(live.items))
         if item is not None:
             pointed = live.items[item]
@@ -194,6 +196,8 @@ class Engine:
         """The reply to a follow-up, or None when the context does not give it a meaning."""
         entry = self.kb.faq.get(ctx.entry) if ctx.entry else None
         if follow.intent in ("reason", "simpler"):
+            if ctx.items and not ctx.asked:  # "why?" after a list of verdicts: their reasons again
+                return self._tasks(" ".join(ctx.items), ctx.items)
             if entry is None:
                 return self._verdict_again(ctx)
             if follow.intent == "simpler" and entry.simple is not None:
@@ -352,7 +356,10 @@ class Engine:
         last = reply.parts[-1] if reply.parts else reply
         topic = replace(heard, entry=None, task=None, verdict=None, work=None, kind=None, items=(),
                         asked=False)
-        settled = replace(topic, said=()) if last.verdict is not None or len(last.verdicts) > 1 else topic
+        answered = last.kind == "answer" and (text.rstrip().endswith("?") or _QUESTION.match(text) is not None)
+        # A description of one's work is kept for "so what do we need?"; a question answered is not.
+        settled = replace(topic, said=()) if last.verdict is not None or len(last.verdicts) > 1 \
+            or answered else topic
         if reply.parts:
             return replace(settled, items=reply.asked, asked=True)
         if len(last.verdicts) > 1:
@@ -602,7 +609,9 @@ class Engine:
         )
         close = [h.target for h in hits if h.kind == "faq" and h.score >= SUGGEST_AT]
         if verdict.verdict is None and close:
-            buttons = self._entry_buttons("s", close)
+            buttons = self._entry_buttons("s", close) + self._menu_buttons("classify")
+        elif verdict.verdict is None:  # "can't tell": the dialog asks what the words did not say
+            buttons = self._menu_buttons("classify")
         else:
             buttons = self._verdict_buttons([verdict.verdict])
         return Reply("classification", rendered, buttons, entry=task.id if task else None,
