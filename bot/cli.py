@@ -210,6 +210,10 @@ def _report(args: argparse.Namespace) -> int:
         print(f"kpo-bot: cannot read the question log {database}: {exc}", file=sys.stderr)
         return EXIT_INVALID
     print(report.FORMATS[args.format](built))
+    if built.questions == 0 and args.format == "text":
+        where = "no question log yet" if not database.exists() else "the log has no questions in that period"
+        print(f"({where} in {settings.data_dir}: only `kpo-bot run` logs questions from Telegram; "
+              "`kpo-bot chat` and `kpo-bot ask` keep nothing.)")
     return 0
 
 

@@ -11,6 +11,7 @@ next message, until it expires. The wording of follow-ups is data
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -55,6 +56,9 @@ class Context:
     """The tasks or questions of the last reply that answered several, as the user wrote them."""
     asked: bool = False
     """Whether those items are questions (else tasks)."""
+    card: tuple[tuple[str, str], ...] = field(default=())
+    """The buttons of the /compare card last shown, as (a word of its label, its data), so
+    that typing "next" or "back" acts as pressing them."""
 
     def expired(self, now: float, minutes: float = CONTEXT_MINUTES) -> bool:
         return now - self.at > minutes * 60
@@ -154,6 +158,26 @@ _OTHER_WORDS = ("and", "for", "about", "in", "of", "the", "then", "how", "what",
 
 _INTENTS: dict[str, Intent] = {"reason": "reason", "simpler": "simpler", "example": "example",
                                "other_kind": "other_kind", "decide": "decide"}
+
+
+_CARD_WORDS = {"back": "previous", "prev": "previous", "before": "previous", "forward": "next",
+               "further": "next", "continue": "next", "details": "more"}
+"""Words people type for a card's buttons, as the buttons' own labels say them."""
+
+
+def card_words(buttons: Sequence[tuple[str, str | None]]) -> tuple[tuple[str, str], ...]:
+    """Each word of each button label with the button's data ("Next »" gives ("next", data))."""
+    return tuple((word, data) for label, data in buttons if data
+                 for word in re.findall(r"[a-z]+", label.lower()))
+
+
+def pressed(text: str, card: tuple[tuple[str, str], ...]) -> str | None:
+    """The data of the card button a short typed message names ("next", "back", "more")."""
+    words = [_CARD_WORDS.get(w, w) for w in re.findall(r"[a-z]+", text.lower())]
+    if not card or not 1 <= len(words) <= 2:
+        return None
+    found = {data for word in words for w, data in card if w == word}
+    return found.pop() if len(found) == 1 else None
 
 
 def _intent(name: str) -> Intent:

@@ -23,7 +23,16 @@ from bot.classify import NEIGHBOURS, Classifier, Verdict
 from bot.decision import Combiner, Evidence, shipped
 from bot.dialog import DialogFlow, DialogState
 from bot.encoder import Encoder, Vectors, default_encoder
-from bot.conversation import FOLLOW_UP_WORDS, CONTEXT_MINUTES, Context, FollowUp, FollowUps, pointed_item
+from bot.conversation import (
+    CONTEXT_MINUTES,
+    FOLLOW_UP_WORDS,
+    Context,
+    FollowUp,
+    FollowUps,
+    card_words,
+    pointed_item,
+    pressed,
+)
 from bot.focus import asked_part, without_opener
 from bot.parts import split
 from bot.knowledge import VERDICTS, FaqEntry, KnowledgeBase, Source, Task, load
@@ -139,6 +148,9 @@ class Engine:
 
     def _turn(self, text: str, live: Context | None) -> Reply:
         query = self.normalizer.query(text)
+        data = pressed(text, live.card) if live is not None else None
+        if data is not None:  # "next" typed under a /compare card: as if its button were pressed
+            return replace(self.press(data), edit=False)
         if live is not None:
             answered = self._in_context(text, query, live)
             if answered is not None:
@@ -351,6 +363,9 @@ class Engine:
 
     def _next_context(self, reply: Reply, text: str, live: Context | None, now: float) -> Context:
         heard = (live or Context(at=now)).heard(text, now)
+        if reply.kind == "comparison":
+            return self.with_card(reply, heard, now).context or heard
+        heard = replace(heard, card=())
         if reply.kind == "smalltalk":
             return heard  # "thanks!" keeps the topic
         last = reply.parts[-1] if reply.parts else reply
@@ -375,6 +390,13 @@ class Engine:
                            kind=_kind(last.verdict))
         return topic
 
+
+    def with_card(self, reply: Reply, context: Context | None, now: float) -> Reply:
+        """A /compare card remembered in the context, so that typed "next" or "back" press it."""
+        if reply.kind != "comparison" or not reply.buttons:
+            return reply
+        card = card_words([(b.text, b.data) for row in reply.buttons for b in row])
+        return replace(reply, context=replace(context or Context(at=now), at=now, card=card))
 
     def step_press(self, data: str | None, state: DialogState | None, now: float
                    ) -> tuple[DialogState | None, Reply]:

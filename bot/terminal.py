@@ -70,6 +70,7 @@ class Session:
         """The reply to one typed line: a question, a number for a choice, or a /command."""
         now = time.time() if now is None else now
         self.state, reply = self._step(text.strip(), now)
+        reply = self.engine.with_card(reply, self.context, now)
         if reply.context is not None:
             self.context = reply.context
         # A note (stale press, vote) or a hint mid-dialog leaves the last choices in force.

@@ -213,3 +213,9 @@ def test_a_failing_chat_turn_is_reported_and_the_chat_goes_on(
     out, err = capsys.readouterr()
     assert "went wrong" in err and "Traceback" not in err
     assert "Knowledge Process Outsourcing" in out
+
+
+def test_report_says_why_it_is_empty(tmp_path: Path) -> None:
+    result = kpo_bot("report", env={"KPO_BOT_DATA_DIR": str(tmp_path / "nothing")}, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "only `kpo-bot run` logs questions" in result.stdout

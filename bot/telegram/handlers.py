@@ -112,7 +112,16 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
 
 async def compare(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     """Show the comparison overview with a button per dimension."""
-    return await _send_plain(update, engine_of(context).comparison())
+    return await _send_plain(update, _card(update, context, engine_of(context).comparison()))
+
+
+def _card(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> Reply:
+    """A /compare card, remembered in the chat's context so typed "next" or "back" press it."""
+    chat = _chat_id(update)
+    reply = engine_of(context).with_card(reply, conversations.context_of(context.user_data, chat), time.time())
+    if reply.context is not None:
+        conversations.remember(context.user_data, chat, reply.context)
+    return reply
 
 
 async def _send_plain(update: Update, reply: Reply) -> str:
@@ -262,6 +271,7 @@ async def _handle_press(update: Update, context: ContextTypes.DEFAULT_TYPE, pres
         await press.answer(engine.stale().note)
         return "stale"
     state, reply = engine.step_press(query.data, _dialog(update, context), time.time())
+    reply = _card(update, context, reply)
     note = await operator.record_press(update, context, reply)
     if reply.kind in ("stale", "feedback"):
         await press.answer(note)

@@ -47,3 +47,19 @@ async def test_an_unknown_command_lists_the_commands(bot: RunningBot, emu: BotAP
     emu.user_message(USER, "/quizz")
     [reply] = await emu.wait_for_messages(USER, 1)
     assert "don't know the command" in reply.text and "/classify" in reply.text
+
+
+async def test_typed_next_and_back_act_as_the_compare_cards_buttons(
+        bot: RunningBot, emu: BotAPIEmulator) -> None:
+    emu.user_message(USER, "/compare")
+    [overview] = await emu.wait_for_messages(USER, 1)
+    dimension = next(b["callback_data"] for b in overview.buttons if b["callback_data"].startswith("d:"))
+    emu.press_button(USER, overview.message_id, dimension)
+    await emu.wait_until(lambda: "(1 of" in emu.messages(USER)[0].text, what="the first dimension card")
+    emu.user_message(USER, "next")
+    _, second = await emu.wait_for_messages(USER, 2)
+    assert "(2 of" in second.text, "typed next shows the next dimension"
+    emu.user_message(USER, "back")
+    *_, again = await emu.wait_for_messages(USER, 3)
+    assert "(1 of" in again.text
+    assert failed_calls(emu) == []
