@@ -7,14 +7,11 @@ It never imports telegram; the adapters never score or word anything themselves.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-import re
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
 
-from markupsafe import Markup
 from rapidfuzz import fuzz, process
 
 from bot import callbacks
@@ -23,23 +20,14 @@ from bot.classify import NEIGHBOURS, Classifier, Verdict
 from bot.decision import Combiner, Evidence, shipped
 from bot.dialog import DialogFlow, DialogState
 from bot.encoder import Encoder, Vectors, default_encoder
-from bot.conversation import (
-    CONTEXT_MINUTES,
-    FOLLOW_UP_WORDS,
-    Context,
-    FollowUp,
-    FollowUps,
-    card_words,
-    pointed_item,
-    pressed,
-)
-from bot.focus import asked_part, without_opener
-from bot.parts import split
-from bot.knowledge import VERDICTS, FaqEntry, KnowledgeBase, Source, Task, load
+from bot.chatflow import ChatFlow, outright
+from bot.conversation import CONTEXT_MINUTES, Context, card_words
+from bot.focus import asked_part
+from bot.knowledge import FaqEntry, KnowledgeBase, Source, Task, load
 from bot.matching import QUESTION_SCORER, Document, Hit, Index, Weights, build_documents
 from bot.normalize import Normalizer, Query, stem
 from bot.render import Renderer
-from bot.reply import Button, Reply
+from bot.reply import MAX_BUTTONS, Button, Reply
 from bot.semantic import Phrasing, SemanticIndex, build_index, default_cache_dir
 
 ANSWER_AT = 55.0
@@ -54,9 +42,6 @@ OTHER_WORDS = 2
 """Topic words beyond the task at which a question asks more than the task's verdict."""
 SMALLTALK_AT = 88.0
 SMALLTALK_MAX_WORDS = 6
-MAX_BUTTONS = 3
-MESSAGE_LIMIT = 4096
-"""Telegram's limit on a message's text, in characters."""
 MAX_CARDS_FAQ = 20
 DIALOG_TIMEOUT = 15 * 60.0
 """Seconds of inactivity after which a /classify dialog ends."""
@@ -93,16 +78,13 @@ class Engine:
         """An answer card's text and buttons are the same for every asker: made once per entry."""
         self._button_rows = lru_cache(maxsize=1024)(self._make_entry_buttons)
         self._menu_buttons = lru_cache(maxsize=64)(self._make_menu_buttons)
-        self.follow_ups = FollowUps(kb.chat, self.normalizer)
-        self._entry_kinds = {e.id: k for e in kb.faq.values()
-                             if (k := _one_kind(self.classifier.kinds_named(self.normalizer.query(e.question))))}
-        """The one kind an FAQ entry's question is about (what_is_kpo: KPO), if it names one."""
         self.encoder: Encoder | None = None
         self.semantic: SemanticIndex | None = None
         if semantic:
             self.encoder = encoder or default_encoder()
             self.semantic = build_index(self._semantic_phrasings(), self.encoder,
                                         cache_dir or default_cache_dir())
+        self.chat = ChatFlow(self)
 
     def _semantic_phrasings(self) -> list[Phrasing]:
         """Every text that stands for an FAQ entry, an off-topic subject or a task."""
@@ -133,262 +115,28 @@ class Engine:
         """A typed message, inside a /classify dialog or not, read with the chat's context."""
         if state is not None and not self.dialog.expired(state, now):
             return self.dialog.on_text(state, text, now)
-        return None, self.converse(text, context, now)
+        return None, self.chat.converse(text, context, now)
+
+    def converse(self, text: str, context: Context | None, now: float) -> Reply:
+        """The reply to a chat message, read with the chat's last exchange (see ChatFlow)."""
+        return self.chat.converse(text, context, now)
 
     # --- conversation -------------------------------------------------------------
 
-    def converse(self, text: str, context: Context | None, now: float) -> Reply:
-        """The reply to a chat message, read with the chat's last exchange while it is fresh.
-
-        The reply carries the new context for the adapter to keep.
-        """
-        live = context if context is not None and not context.expired(now, self.context_minutes) else None
-        reply = self._turn(without_opener(text), live)
-        return replace(reply, context=self._next_context(reply, text, live, now))
-
-    def _turn(self, text: str, live: Context | None) -> Reply:
-        query = self.normalizer.query(text)
-        data = pressed(text, live.card) if live is not None else None
-        if data is not None:  # "next" typed under a /compare card: as if its button were pressed
-            return replace(self.press(data), edit=False)
-        if live is not None:
-            answered = self._in_context(text, query, live)
-            if answered is not None:
-                return answered
-        return self._several(text, query) or self.reply(text)
-
-    def _in_context(self, text: str, query: Query, live: Context) -> Reply | None:
-        """The reply to a message that only makes sense with the last exchange, if it is one."""
-        if self._smalltalk_id(query) is not None:
-            return None  # "thanks", "ok", "hello": small talk, whatever came before
-        item = pointed_item(text, len(live.items))
-        if item is not None:
-            pointed = live.items[item]
-            if not live.asked:
-                return self._judge_words(pointed)
-            follow = self.follow_ups.find(self.normalizer.query(text))
-            reply = self.reply(pointed)
-            entry = self.kb.faq.get(reply.entry or "") if reply.kind == "answer" else None
-            if entry is not None and follow is not None and follow.intent == "simpler":
-                return self._simpler(entry)
-            return reply
-        follow = self.follow_ups.find(query)
-        if follow is None and (live.said or live.verdict) and self._bare_kind_question(query):
-            follow = FollowUp("decide")
-        if follow is None and live.said and live.verdict is None and self.follow_ups.empty(query):
-            follow = FollowUp("decide")  # "ok so?" after a description of one's work
-        return self._follow_up(follow, live, text) if follow is not None else None
-
-    def _bare_kind_question(self, query: Query) -> bool:
-        """ "bpo or kpo?", "which one do we need": asks which kind, names no work of its own."""
-        if len(query.tokens) > FOLLOW_UP_WORDS + 1:
-            return False
-        if not (self.classifier.is_task_question(query) or len(self.classifier.kinds_named(query)) == 2):
-            return False
-        work = set(self.normalizer.query(self.classifier.work_words(query)).content)
-        return self.follow_ups.decides(work)
-
-    def _several(self, text: str, query: Query) -> Reply | None:
-        """The reply to a message that names several tasks or asks several questions."""
-        parts = split(query.english if query.hinglish else text)
-        if parts is None:
-            return None
-        if parts.kind == "questions":
-            return self._questions(text, parts.items)
-        if parts.kind == "list" and not self._mostly_tasks(parts.items):
-            return None
-        return self._tasks(text, parts.items)
-
-    def _mostly_tasks(self, items: Sequence[str]) -> bool:
-        """Whether at least half of a plain list names listed tasks ("payroll, data entry")."""
-        named = sum(self.classifier.find_task(self.normalizer.query(i)) is not None for i in items)
-        return 2 * named >= len(items)
-
-    def _follow_up(self, follow: FollowUp, ctx: Context, text: str) -> Reply | None:
-        """The reply to a follow-up, or None when the context does not give it a meaning."""
-        entry = self.kb.faq.get(ctx.entry) if ctx.entry else None
-        if follow.intent in ("reason", "simpler"):
-            if ctx.items and not ctx.asked:  # "why?" after a list of verdicts: their reasons again
-                return self._tasks(" ".join(ctx.items), ctx.items)
-            if entry is None:
-                return self._verdict_again(ctx)
-            if follow.intent == "simpler" and entry.simple is not None:
-                return self._simpler(entry)
-            return self.answer(entry, task=self.kb.tasks.get(ctx.task or ""))
-        if follow.intent == "example":
-            named = self.classifier.kinds_named(self.normalizer.query(text))
-            return self._examples(_one_kind(named) or ctx.verdict or ctx.kind)
-        if follow.intent == "other_kind":
-            return self._other_kind(ctx, text)
-        if follow.intent == "decide":
-            return self._decide_work(ctx)
-        if ctx.verdict is not None and not _QUESTION.match(follow.rest):  # "and bookkeeping?"
-            query = self.normalizer.query(follow.rest)
-            several = self._several(follow.rest, query)
-            if several is not None:
-                return several
-            if ctx.entry is None or self.classifier.find_task(query) is not None:
-                return self._judge_words(follow.rest)
-        return None
-
-    def _decide_work(self, ctx: Context) -> Reply | None:
-        """ "So what do we need?" after the user described their work over a few messages."""
-        if ctx.items and not ctx.said:
-            return self._tasks(" ".join(ctx.items), ctx.items)
-        for said in reversed(ctx.said):
-            parts = split(said)
-            if parts is not None and parts.kind != "questions":
-                several = self._tasks(said, parts.items)
-                if several is not None:
-                    return several
-        if ctx.said:
-            return self._judge_words(" ".join(ctx.said))
-        return self._verdict_again(ctx)
-
-    def _verdict_again(self, ctx: Context) -> Reply | None:
-        if ctx.task is not None and ctx.task in self.kb.tasks:
-            task = self.kb.tasks[ctx.task]
-            return self._classification(task.name, Verdict.listed(task, 100.0))
-        if ctx.work:
-            return self._judge_words(ctx.work)
-        return None
-
-    def _simpler(self, entry: FaqEntry) -> Reply:
-        """The entry in plain words when it has them, else the entry again."""
-        if entry.simple is None:
-            return self.answer(entry)
-        text = self.renderer.render("simpler", entry=entry, sources=self._sources(entry.sources))
-        return Reply("answer", text, self._entry_buttons("a", (entry.id, *entry.related)), entry=entry.id)
-
-    def _examples(self, kind: str | None) -> Reply:
-        """Examples of one kind, or of both side by side."""
-        examples = self.kb.chat.examples
-        if kind is not None and kind in examples:
-            return self.answer(self.kb.faq[examples[kind]])
-        return self._merged("", [(e.question, self.answer(e))
-                                 for e in (self.kb.faq[examples[k]] for k in VERDICTS)])
-
-    def _other_kind(self, ctx: Context, text: str) -> Reply | None:
-        """ "and for BPO?": the same question for the other kind (or the kind the message names)."""
-        named = self.classifier.kinds_named(self.normalizer.query(text))
-        current = ctx.kind or ctx.verdict
-        if len(named) == 1:
-            target = next(iter(named)).upper()
-        elif current is not None:
-            target = "BPO" if current == "KPO" else "KPO"
-        else:
-            return None
-        entry = self.kb.faq.get(ctx.entry) if ctx.entry else None
-        if entry is None:
-            return self._examples(target) if ctx.verdict else None
-        if entry.counterpart is not None and self._entry_kinds.get(entry.counterpart) == target:
-            return self.answer(self.kb.faq[entry.counterpart])
-        return self.answer(entry)
-
-    def _judge_words(self, words: str) -> Reply | None:
-        """A verdict on work described in the user's words; None when they name nothing."""
-        verdict = self._verdict_of(words)
-        return self._classification(words, verdict) if verdict is not None else None
-
-    def _verdict_of(self, words: str) -> Verdict | None:
-        """A listed task's verdict, or one judged from the nearest tasks and cue words."""
-        query = self.normalizer.query(words)
-        if not query.content:
-            return None
-        found = self.classifier.find_task(query)
-        return Verdict.listed(*found) if found is not None else self._unlisted(query)
-
-    def _unlisted(self, query: Query) -> Verdict:
+    def unlisted(self, query: Query) -> Verdict:
         """A verdict on work the knowledge base does not list, from its nearest tasks and cues."""
         if self.semantic is None or self.encoder is None:
             return self.classifier.judge_by_cues(query)
         work = self.encoder.encode([self.classifier.work_words(query) or query.english])[0]
         return self.classifier.judge_by_cues(query, self.semantic.nearest(work, NEIGHBOURS, "task"))
 
-    def _tasks(self, text: str, items: Sequence[str]) -> Reply | None:
-        """A verdict and a one-line reason for each task a message names, in its order."""
-        judged = [(item, self._verdict_of(item)) for item in self._task_items(items)]
-        rows = [(item, v) for item, v in judged if v is not None]
-        if len(rows) < len(judged) or sum(v.verdict is not None for _, v in rows) < 2:
-            return None  # not a list of tasks: at most one item names work the bot can judge
-        rendered = self.renderer.render("task_list", rows=rows)
-        kinds = [v.verdict for _, v in rows if v.verdict]
-        verdict = kinds[0] if len(set(kinds)) == 1 and len(kinds) == len(rows) else None
-        return Reply("classification", rendered, self._verdict_buttons(kinds), verdict=verdict,
-                     verdicts=tuple((item, v.verdict) for item, v in rows))
 
-    def _task_items(self, items: Sequence[str]) -> list[str]:
-        """Items split once more at "and" where both halves name listed tasks
-        ("patent filing and data entry"), not where they name one ("regulatory and compliance")."""
-        out: list[str] = []
-        for item in items:
-            halves = re.split(r"\s+(?:and|or|&)\s+", item, maxsplit=1, flags=re.IGNORECASE)
-            named = [self.classifier.find_task(self.normalizer.query(h)) for h in halves]
-            out.extend(halves if len(halves) == 2 and all(named) else [item])
-        return out
-
-    def _verdict_buttons(self, kinds: Sequence[str | None]) -> tuple[tuple[Button, ...], ...]:
+    def verdict_buttons(self, kinds: Sequence[str | None]) -> tuple[tuple[Button, ...], ...]:
         """After verdicts: examples of the kinds given, then the general follow-ups."""
         examples = self.kb.chat.examples
         given = [examples[k] for k in dict.fromkeys(kinds) if k is not None and k in examples]
         others = [i for i in self.kb.cues.follow_up if i not in examples.values()]
-        return self._entry_buttons("a", [*given, *others])
-
-    def _questions(self, text: str, questions: Sequence[str]) -> Reply | None:
-        """Each question of a message that asks several, answered in one reply."""
-        replies = [(q, self.reply(q)) for q in _carry_kinds(questions, self.classifier.kinds_named,
-                                                            self.normalizer.query)]
-        understood = [(q, r) for q, r in replies if r.kind != "fallback"]
-        if len(understood) >= 2:
-            replies = understood  # "I'm a B.Com student from Pune." is context, not a question
-        if len({(r.kind, r.entry, r.verdict) for _, r in replies}) == 1:
-            return replies[0][1]  # "is lpo a thing? legal process outsourcing?" asks one thing twice
-        if sum(_sure(r) for _, r in replies) < 2:
-            return None  # at most one part understood: the message is better read whole
-        return self._merged(text, replies)
-
-    def _merged(self, text: str, replies: Sequence[tuple[str, Reply]]) -> Reply:
-        """Several replies as one message within Telegram's limit, their buttons merged."""
-        texts = fit([r.text for _, r in replies], MESSAGE_LIMIT - 200)
-        rendered = self.renderer.render("parts", parts=[  # each text is already rendered, escaped HTML
-            (question, Markup(part)) for (question, _), part in zip(replies, texts, strict=True)])
-        rows: list[tuple[Button, ...]] = []
-        for _, reply in replies:
-            for row in reply.buttons[:1]:
-                if row not in rows and all(b.data and b.data.startswith("a:") for b in row):
-                    rows.append(row)
-        return Reply("parts", rendered, tuple(rows[:MAX_BUTTONS]),
-                     verdicts=tuple(v for _, r in replies for v in r.verdicts),
-                     parts=tuple(r for _, r in replies), asked=tuple(q for q, _ in replies))
-
-    def _next_context(self, reply: Reply, text: str, live: Context | None, now: float) -> Context:
-        heard = (live or Context(at=now)).heard(text, now)
-        if reply.kind == "comparison":
-            return self.with_card(reply, heard, now).context or heard
-        heard = replace(heard, card=())
-        if reply.kind == "smalltalk":
-            return heard  # "thanks!" keeps the topic
-        last = reply.parts[-1] if reply.parts else reply
-        topic = replace(heard, entry=None, task=None, verdict=None, work=None, kind=None, items=(),
-                        asked=False)
-        answered = last.kind == "answer" and (text.rstrip().endswith("?") or _QUESTION.match(text) is not None)
-        # A description of one's work is kept for "so what do we need?"; a question answered is not.
-        settled = replace(topic, said=()) if last.verdict is not None or len(last.verdicts) > 1 \
-            or answered else topic
-        if reply.parts:
-            return replace(settled, items=reply.asked, asked=True)
-        if len(last.verdicts) > 1:
-            return replace(settled, items=tuple(words for words, _ in last.verdicts))
-        if last.kind == "answer" and last.entry is not None:
-            task = next((t.id for t in self.kb.tasks.values() if t.faq == last.entry), None)
-            return replace(settled, entry=last.entry, kind=self._entry_kinds.get(last.entry),
-                           verdict=_kind(last.verdict), task=task if last.verdict else None)
-        if last.kind == "classification" and last.verdict is not None:
-            listed = last.entry if last.entry in self.kb.tasks else None
-            work = None if listed else (last.verdicts[-1][0] if last.verdicts else text)
-            return replace(settled, task=listed, verdict=_kind(last.verdict), work=work,
-                           kind=_kind(last.verdict))
-        return topic
+        return self.entry_buttons("a", [*given, *others])
 
 
     def with_card(self, reply: Reply, context: Context | None, now: float) -> Reply:
@@ -445,7 +193,7 @@ class Engine:
             return self._fallback(text, "empty")
         if _other_language(query, text):
             return self._fallback(text, "language")
-        smalltalk = self._smalltalk_id(query)
+        smalltalk = self.smalltalk_id(query)
         if smalltalk is not None:
             return self._smalltalk_reply(smalltalk)
         part = asked_part(text)
@@ -460,7 +208,7 @@ class Engine:
         task: the part alone gives no verdict, the whole message does.
         """
         whole = self._understand(text, query)
-        if _sure(whole):
+        if outright(whole):
             return whole
         focused = self._understand(text, self.normalizer.query(part))
         return whole if focused.kind == "fallback" else focused
@@ -487,8 +235,8 @@ class Engine:
             return self._decline(text, oos.target)
         if self.combiner.asks_task(evidence) >= limits.gate:
             if task is not None and task.score >= limits.task:
-                return self._classification(text, Verdict.listed(self.kb.tasks[task.target], task.score))
-            return self._classification(text, self._unlisted(query), hits)
+                return self.classification(text, Verdict.listed(self.kb.tasks[task.target], task.score))
+            return self.classification(text, self.unlisted(query), hits)
         if best is not None and chance >= limits.answer:
             return self.answer(self.kb.faq[best], round(chance * 100, 1))
         close = [e for e, _ in ranked] if chance >= limits.suggest else []
@@ -496,7 +244,7 @@ class Engine:
             close = [lexical.entry]  # the lexical match alone is too unsure to answer: offer it
         if close:
             entries = [self.kb.faq[e] for e in close[:MAX_BUTTONS]]
-            return self._suggestions_of(text, entries, round(chance * 100, 1))
+            return self.suggestions_of(text, entries, round(chance * 100, 1))
         if lexical.kind == "suggestions" or (lexical.kind == "classification" and lexical.verdict is None):
             return self._fallback(text, "unknown")
         return lexical
@@ -519,11 +267,11 @@ class Engine:
         if own is not None:
             return own
         if found is not None and self._asks_verdict(query, found[0], task_question, confident):
-            return self._classification(text, Verdict.listed(*found))
+            return self.classification(text, Verdict.listed(*found))
         off_topic = bool(hits) and hits[0].kind == "oos" and hits[0].score >= SUGGEST_AT
         if task_question and found is None and confident is None and not off_topic:
             verdict = self.classifier.judge_by_cues(query)
-            return self._classification(text, verdict, hits)
+            return self.classification(text, verdict, hits)
         return self._decide(text, hits, confident)
 
     def _asks_verdict(self, query: Query, task: Task, task_question: bool, confident: Hit | None
@@ -581,7 +329,7 @@ class Engine:
             return self._suggestions(text, suggestions)
         return self._fallback(text, "unknown")
 
-    def _smalltalk_id(self, query: Query) -> str | None:
+    def smalltalk_id(self, query: Query) -> str | None:
         """Greetings, thanks and the like: a close phrasing, or a message made only of
         their words ("ok thanks bro"), the entry sharing most of them."""
         if len(query.tokens) > SMALLTALK_MAX_WORDS:
@@ -610,8 +358,8 @@ class Engine:
     def _render_answer(self, entry: FaqEntry, task: Task | None
                        ) -> tuple[str, tuple[tuple[Button, ...], ...]]:
         text = self.renderer.render("answer", entry=entry, task=task,
-                                    sources=self._sources(entry.sources))
-        return text, self._entry_buttons("a", entry.related) + (self._feedback_row(entry.id),)
+                                    sources=self.sources_of(entry.sources))
+        return text, self.entry_buttons("a", entry.related) + (self._feedback_row(entry.id),)
 
     def _feedback_row(self, entry_id: str) -> tuple[Button, ...]:
         label = self.renderer.label
@@ -622,28 +370,28 @@ class Engine:
         """The popup after a 👍/👎 press: thanks, or that this answer was rated already."""
         return self.renderer.label("feedback_thanks" if recorded else "feedback_again")
 
-    def _classification(self, text: str, verdict: Verdict, hits: Sequence[Hit] = ()) -> Reply:
+    def classification(self, text: str, verdict: Verdict, hits: Sequence[Hit] = ()) -> Reply:
         """A task's verdict; when there is none, the closest questions as suggestions."""
         task = verdict.task
         rendered = self.renderer.render(
             "classification", question=text, v=verdict, task=task,
-            sources=self._sources(task.sources) if task else [],
+            sources=self.sources_of(task.sources) if task else [],
         )
         close = [h.target for h in hits if h.kind == "faq" and h.score >= SUGGEST_AT]
         if verdict.verdict is None and close:
-            buttons = self._entry_buttons("s", close) + self._menu_buttons("classify")
+            buttons = self.entry_buttons("s", close) + self._menu_buttons("classify")
         elif verdict.verdict is None:  # "can't tell": the dialog asks what the words did not say
             buttons = self._menu_buttons("classify")
         else:
-            buttons = self._verdict_buttons([verdict.verdict])
+            buttons = self.verdict_buttons([verdict.verdict])
         return Reply("classification", rendered, buttons, entry=task.id if task else None,
                      score=verdict.score if task else None, verdict=verdict.verdict,
                      verdicts=((task.name if task else text, verdict.verdict),))
 
     def _suggestions(self, text: str, hits: Sequence[Hit]) -> Reply:
-        return self._suggestions_of(text, [self.kb.faq[h.target] for h in hits], hits[0].score)
+        return self.suggestions_of(text, [self.kb.faq[h.target] for h in hits], hits[0].score)
 
-    def _suggestions_of(self, text: str, entries: Sequence[FaqEntry], score: float) -> Reply:
+    def suggestions_of(self, text: str, entries: Sequence[FaqEntry], score: float) -> Reply:
         rendered = self.renderer.render("suggestions", question=text, entries=entries)
         buttons = tuple((Button(e.short, callbacks.encode("s", e.id)),) for e in entries)
         return Reply("suggestions", rendered, buttons, score=score)
@@ -657,7 +405,7 @@ class Engine:
         if not instead:
             return self._fallback(text, "topic", topic=topic.topic)
         rendered = self.renderer.render("decline", topic=topic.topic, instead=instead)
-        return Reply("fallback", rendered, self._entry_buttons("a", topic.instead))
+        return Reply("fallback", rendered, self.entry_buttons("a", topic.instead))
 
     def _fallback(self, text: str, reason: str, topic: str | None = None) -> Reply:
         rendered = self.renderer.render("fallback", question=text, reason=reason, topic=topic,
@@ -747,7 +495,7 @@ class Engine:
                          vote="up" if parsed.arg == "up" else "down")
         if parsed.kind == "t" and parsed.target in self.kb.tasks:
             task = self.kb.tasks[parsed.target]
-            return self._classification(task.name, Verdict.listed(task, 100.0))
+            return self.classification(task.name, Verdict.listed(task, 100.0))
         return self.stale()
 
     def stale(self) -> Reply:
@@ -758,9 +506,9 @@ class Engine:
 
     def _example_buttons(self) -> tuple[tuple[Button, ...], ...]:
         """The featured example questions, one button a row."""
-        return self._entry_buttons("a", [e.id for e in self._featured])
+        return self.entry_buttons("a", [e.id for e in self._featured])
 
-    def _entry_buttons(self, kind: str, ids: Iterable[str]) -> tuple[tuple[Button, ...], ...]:
+    def entry_buttons(self, kind: str, ids: Iterable[str]) -> tuple[tuple[Button, ...], ...]:
         return self._button_rows(kind, tuple(ids))
 
     def _make_entry_buttons(self, kind: str, ids: tuple[str, ...]) -> tuple[tuple[Button, ...], ...]:
@@ -772,60 +520,22 @@ class Engine:
         """Buttons for menu actions (classify, compare, ask), one row (cached as _menu_buttons)."""
         return (tuple(Button(self.renderer.label(f"menu_{i}"), callbacks.encode("m", i)) for i in items),)
 
-    def _sources(self, ids: Iterable[str]) -> list[Source]:
+    def sources_of(self, ids: Iterable[str]) -> list[Source]:
         return [self.kb.sources[i] for i in ids]
 
 
-def _kind(verdict: str | None) -> Literal["BPO", "KPO"] | None:
-    return "BPO" if verdict == "BPO" else "KPO" if verdict == "KPO" else None
 
 
-def _one_kind(kinds: frozenset[str]) -> Literal["BPO", "KPO"] | None:
-    """ "KPO" for {"kpo"}, "BPO" for {"bpo"}, None for both or neither."""
-    return _kind(next(iter(kinds)).upper()) if len(kinds) == 1 else None
 
 
-def _carry_kinds(questions: Sequence[str], kinds: Callable[[Query], frozenset[str]],
-                 query: Callable[[str], Query]) -> list[str]:
-    """Later questions with "it" standing for the kind an earlier one named:
-    "explain bpo. and is kpo part of it?" asks whether KPO is part of BPO."""
-    out: list[str] = []
-    named: str | None = None
-    for question in questions:
-        own = kinds(query(question))
-        if named is not None and re.search(r"\b(?:it|them|they|that one)\b", question, re.IGNORECASE) \
-                and named not in own:
-            question = re.sub(r"\b(?:it|them|they|that one)\b", named.upper(), question, count=1,
-                              flags=re.IGNORECASE)
-        named = next(iter(own)) if len(own) == 1 else named
-        out.append(question)
-    return out
 
 
-def fit(texts: Sequence[str], limit: int) -> list[str]:
-    """Texts cut at paragraph breaks so that together they stay under `limit` characters.
-
-    Each keeps at least its first paragraph (its title); paragraphs are dropped from
-    the end of the longest text first. Tags never span a paragraph break in the
-    templates, so every cut text is still valid Telegram HTML.
-    """
-    paragraphs = [t.split("\n\n") for t in texts]
-    while sum(len("\n\n".join(p)) for p in paragraphs) > limit:
-        longest = max(range(len(paragraphs)), key=lambda i: len("\n\n".join(paragraphs[i])))
-        if len(paragraphs[longest]) <= 1:
-            break
-        paragraphs[longest] = paragraphs[longest][:-1]
-    return ["\n\n".join(p) for p in paragraphs]
 
 
 def _listed_verdict(reply: Reply) -> bool:
     """Whether a reply gives a listed task's verdict (on its card, or opening its own entry)."""
     return reply.entry is not None and reply.verdict is not None
 
-
-def _sure(reply: Reply) -> bool:
-    """Whether a reply answers an FAQ entry or gives a verdict outright."""
-    return reply.kind == "answer" or (reply.kind == "classification" and reply.verdict is not None)
 
 
 def _vocabulary(kb: KnowledgeBase) -> Iterable[str]:
@@ -855,9 +565,6 @@ def _other_language(query: Query, text: str) -> bool:
     english = sum(1 for t in query.tokens if t in _ENGLISH_HINTS)
     return query.foreign >= 2 and query.foreign > english
 
-
-_QUESTION = re.compile(r"(?:what|whats|which|who|how|why|when|where|is|are|does|do|can|should|would)\b",
-                       re.IGNORECASE)
 
 _FILLERS = frozenset(stem(w) for w in
                      "bro bhai sir madam ji po yaar man dude so very really much a lot the it this superb "

@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from bot.conversation import Context
 
+MAX_BUTTONS = 3
+"""Most rows of answer buttons under a reply: more is a wall, not a choice."""
+
 Vote = Literal["up", "down"]
 ReplyKind = Literal["answer", "classification", "suggestions", "fallback", "smalltalk", "start", "help",
                     "comparison", "dialog", "feedback", "stale", "parts"]

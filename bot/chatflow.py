@@ -1,0 +1,334 @@
+"""A chat, not single questions: follow-ups read with the last exchange, and messages
+that ask several things at once.
+
+The engine answers one question; this flow decides what a chat message asks
+before the engine answers it: a follow-up of the last exchange ("why?", "and for
+BPO?", "and bookkeeping?", "so what do we need?"), several tasks or questions in
+one message, or a new question. It keeps no state of its own: each message comes
+with the chat's `Context`, and each reply carries the next one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Literal
+
+from markupsafe import Markup
+
+from bot.classify import Verdict
+from bot.conversation import FOLLOW_UP_WORDS, Context, FollowUp, FollowUps, pointed_item, pressed
+from bot.focus import without_opener
+from bot.knowledge import VERDICTS, FaqEntry
+from bot.normalize import Query
+from bot.parts import split
+from bot.reply import MAX_BUTTONS, Button, Reply
+
+if TYPE_CHECKING:
+    from bot.engine import Engine
+
+MESSAGE_LIMIT = 4096
+"""Telegram's limit on a message's text, in characters."""
+
+
+class ChatFlow:
+    """What each chat message asks, given the chat's last exchange; the engine answers it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.follow_ups = FollowUps(engine.kb.chat, engine.normalizer)
+        self._entry_kinds = {
+            e.id: k for e in engine.kb.faq.values()
+            if (k := _one_kind(engine.classifier.kinds_named(engine.normalizer.query(e.question))))}
+        """The one kind an FAQ entry's question is about (what_is_kpo: KPO), if it names one."""
+
+    def converse(self, text: str, context: Context | None, now: float) -> Reply:
+        """The reply to a chat message, read with the chat's last exchange while it is fresh.
+
+        The reply carries the new context for the adapter to keep.
+        """
+        live = context if context is not None and not context.expired(now, self.engine.context_minutes) else None
+        reply = self._turn(without_opener(text), live)
+        return replace(reply, context=self._next_context(reply, text, live, now))
+
+    def _turn(self, text: str, live: Context | None) -> Reply:
+        query = self.engine.normalizer.query(text)
+        data = pressed(text, live.card) if live is not None else None
+        if data is not None:  # "next" typed under a /compare card: as if its button were pressed
+            return replace(self.engine.press(data), edit=False)
+        if live is not None:
+            answered = self._in_context(text, query, live)
+            if answered is not None:
+                return answered
+        return self._several(text, query) or self.engine.reply(text)
+
+    def _in_context(self, text: str, query: Query, live: Context) -> Reply | None:
+        """The reply to a message that only makes sense with the last exchange, if it is one."""
+        if self.engine.smalltalk_id(query) is not None:
+            return None  # "thanks", "ok", "hello": small talk, whatever came before
+        item = pointed_item(text, len(live.items))
+        if item is not None:
+            pointed = live.items[item]
+            if not live.asked:
+                return self._judge_words(pointed)
+            follow = self.follow_ups.find(self.engine.normalizer.query(text))
+            reply = self.engine.reply(pointed)
+            entry = self.engine.kb.faq.get(reply.entry or "") if reply.kind == "answer" else None
+            if entry is not None and follow is not None and follow.intent == "simpler":
+                return self._simpler(entry)
+            return reply
+        follow = self.follow_ups.find(query)
+        if follow is None and (live.said or live.verdict) and self._bare_kind_question(query):
+            follow = FollowUp("decide")
+        if follow is None and live.said and live.verdict is None and self.follow_ups.empty(query):
+            follow = FollowUp("decide")  # "ok so?" after a description of one's work
+        return self._follow_up(follow, live, text) if follow is not None else None
+
+    def _bare_kind_question(self, query: Query) -> bool:
+        """ "bpo or kpo?", "which one do we need": asks which kind, names no work of its own."""
+        if len(query.tokens) > FOLLOW_UP_WORDS + 1:
+            return False
+        if not (self.engine.classifier.is_task_question(query) or len(self.engine.classifier.kinds_named(query)) == 2):
+            return False
+        work = set(self.engine.normalizer.query(self.engine.classifier.work_words(query)).content)
+        return self.follow_ups.decides(work)
+
+    def _several(self, text: str, query: Query) -> Reply | None:
+        """The reply to a message that names several tasks or asks several questions."""
+        parts = split(query.english if query.hinglish else text)
+        if parts is None:
+            return None
+        if parts.kind == "questions":
+            return self._questions(text, parts.items)
+        if parts.kind == "list" and not self._mostly_tasks(parts.items):
+            return None
+        return self._tasks(text, parts.items)
+
+    def _mostly_tasks(self, items: Sequence[str]) -> bool:
+        """Whether at least half of a plain list names listed tasks ("payroll, data entry")."""
+        named = sum(self.engine.classifier.find_task(self.engine.normalizer.query(i)) is not None for i in items)
+        return 2 * named >= len(items)
+
+    def _follow_up(self, follow: FollowUp, ctx: Context, text: str) -> Reply | None:
+        """The reply to a follow-up, or None when the context does not give it a meaning."""
+        entry = self.engine.kb.faq.get(ctx.entry) if ctx.entry else None
+        if follow.intent in ("reason", "simpler"):
+            if ctx.items and not ctx.asked:  # "why?" after a list of verdicts: their reasons again
+                return self._tasks(" ".join(ctx.items), ctx.items)
+            if entry is None:
+                return self._verdict_again(ctx)
+            if follow.intent == "simpler" and entry.simple is not None:
+                return self._simpler(entry)
+            return self.engine.answer(entry, task=self.engine.kb.tasks.get(ctx.task or ""))
+        if follow.intent == "example":
+            named = self.engine.classifier.kinds_named(self.engine.normalizer.query(text))
+            return self._examples(_one_kind(named) or ctx.verdict or ctx.kind)
+        if follow.intent == "other_kind":
+            return self._other_kind(ctx, text)
+        if follow.intent == "decide":
+            return self._decide_work(ctx)
+        if ctx.verdict is not None and not _QUESTION.match(follow.rest):  # "and bookkeeping?"
+            query = self.engine.normalizer.query(follow.rest)
+            several = self._several(follow.rest, query)
+            if several is not None:
+                return several
+            if ctx.entry is None or self.engine.classifier.find_task(query) is not None:
+                return self._judge_words(follow.rest)
+        return None
+
+    def _decide_work(self, ctx: Context) -> Reply | None:
+        """ "So what do we need?" after the user described their work over a few messages."""
+        if ctx.items and not ctx.said:
+            return self._tasks(" ".join(ctx.items), ctx.items)
+        for said in reversed(ctx.said):
+            parts = split(said)
+            if parts is not None and parts.kind != "questions":
+                several = self._tasks(said, parts.items)
+                if several is not None:
+                    return several
+        if ctx.said:
+            return self._judge_words(" ".join(ctx.said))
+        return self._verdict_again(ctx)
+
+    def _verdict_again(self, ctx: Context) -> Reply | None:
+        if ctx.task is not None and ctx.task in self.engine.kb.tasks:
+            task = self.engine.kb.tasks[ctx.task]
+            return self.engine.classification(task.name, Verdict.listed(task, 100.0))
+        if ctx.work:
+            return self._judge_words(ctx.work)
+        return None
+
+    def _simpler(self, entry: FaqEntry) -> Reply:
+        """The entry in plain words when it has them, else the entry again."""
+        if entry.simple is None:
+            return self.engine.answer(entry)
+        text = self.engine.renderer.render("simpler", entry=entry, sources=self.engine.sources_of(entry.sources))
+        return Reply("answer", text, self.engine.entry_buttons("a", (entry.id, *entry.related)), entry=entry.id)
+
+    def _examples(self, kind: str | None) -> Reply:
+        """Examples of one kind, or of both side by side."""
+        examples = self.engine.kb.chat.examples
+        if kind is not None and kind in examples:
+            return self.engine.answer(self.engine.kb.faq[examples[kind]])
+        return self._merged("", [(e.question, self.engine.answer(e))
+                                 for e in (self.engine.kb.faq[examples[k]] for k in VERDICTS)])
+
+    def _other_kind(self, ctx: Context, text: str) -> Reply | None:
+        """ "and for BPO?": the same question for the other kind (or the kind the message names)."""
+        named = self.engine.classifier.kinds_named(self.engine.normalizer.query(text))
+        current = ctx.kind or ctx.verdict
+        if len(named) == 1:
+            target = next(iter(named)).upper()
+        elif current is not None:
+            target = "BPO" if current == "KPO" else "KPO"
+        else:
+            return None
+        entry = self.engine.kb.faq.get(ctx.entry) if ctx.entry else None
+        if entry is None:
+            return self._examples(target) if ctx.verdict else None
+        if entry.counterpart is not None and self._entry_kinds.get(entry.counterpart) == target:
+            return self.engine.answer(self.engine.kb.faq[entry.counterpart])
+        return self.engine.answer(entry)
+
+    def _judge_words(self, words: str) -> Reply | None:
+        """A verdict on work described in the user's words; None when they name nothing."""
+        verdict = self._verdict_of(words)
+        return self.engine.classification(words, verdict) if verdict is not None else None
+
+    def _verdict_of(self, words: str) -> Verdict | None:
+        """A listed task's verdict, or one judged from the nearest tasks and cue words."""
+        query = self.engine.normalizer.query(words)
+        if not query.content:
+            return None
+        found = self.engine.classifier.find_task(query)
+        return Verdict.listed(*found) if found is not None else self.engine.unlisted(query)
+
+    def _tasks(self, text: str, items: Sequence[str]) -> Reply | None:
+        """A verdict and a one-line reason for each task a message names, in its order."""
+        judged = [(item, self._verdict_of(item)) for item in self._task_items(items)]
+        rows = [(item, v) for item, v in judged if v is not None]
+        if len(rows) < len(judged) or sum(v.verdict is not None for _, v in rows) < 2:
+            return None  # not a list of tasks: at most one item names work the bot can judge
+        rendered = self.engine.renderer.render("task_list", rows=rows)
+        kinds = [v.verdict for _, v in rows if v.verdict]
+        verdict = kinds[0] if len(set(kinds)) == 1 and len(kinds) == len(rows) else None
+        return Reply("classification", rendered, self.engine.verdict_buttons(kinds), verdict=verdict,
+                     verdicts=tuple((item, v.verdict) for item, v in rows))
+
+    def _task_items(self, items: Sequence[str]) -> list[str]:
+        """Items split once more at "and" where both halves name listed tasks
+        ("patent filing and data entry"), not where they name one ("regulatory and compliance")."""
+        out: list[str] = []
+        for item in items:
+            halves = re.split(r"\s+(?:and|or|&)\s+", item, maxsplit=1, flags=re.IGNORECASE)
+            named = [self.engine.classifier.find_task(self.engine.normalizer.query(h)) for h in halves]
+            out.extend(halves if len(halves) == 2 and all(named) else [item])
+        return out
+
+    def _questions(self, text: str, questions: Sequence[str]) -> Reply | None:
+        """Each question of a message that asks several, answered in one reply."""
+        replies = [(q, self.engine.reply(q)) for q in _carry_kinds(questions, self.engine.classifier.kinds_named,
+                                                            self.engine.normalizer.query)]
+        understood = [(q, r) for q, r in replies if r.kind != "fallback"]
+        if len(understood) >= 2:
+            replies = understood  # "I'm a B.Com student from Pune." is context, not a question
+        if len({(r.kind, r.entry, r.verdict) for _, r in replies}) == 1:
+            return replies[0][1]  # "is lpo a thing? legal process outsourcing?" asks one thing twice
+        if sum(outright(r) for _, r in replies) < 2:
+            return None  # at most one part understood: the message is better read whole
+        return self._merged(text, replies)
+
+    def _merged(self, text: str, replies: Sequence[tuple[str, Reply]]) -> Reply:
+        """Several replies as one message within Telegram's limit, their buttons merged."""
+        texts = fit([r.text for _, r in replies], MESSAGE_LIMIT - 200)
+        rendered = self.engine.renderer.render("parts", parts=[  # each text is already rendered, escaped HTML
+            (question, Markup(part)) for (question, _), part in zip(replies, texts, strict=True)])
+        rows: list[tuple[Button, ...]] = []
+        for _, reply in replies:
+            for row in reply.buttons[:1]:
+                if row not in rows and all(b.data and b.data.startswith("a:") for b in row):
+                    rows.append(row)
+        return Reply("parts", rendered, tuple(rows[:MAX_BUTTONS]),
+                     verdicts=tuple(v for _, r in replies for v in r.verdicts),
+                     parts=tuple(r for _, r in replies), asked=tuple(q for q, _ in replies))
+
+    def _next_context(self, reply: Reply, text: str, live: Context | None, now: float) -> Context:
+        heard = (live or Context(at=now)).heard(text, now)
+        if reply.kind == "comparison":
+            return self.engine.with_card(reply, heard, now).context or heard
+        heard = replace(heard, card=())
+        if reply.kind == "smalltalk":
+            return heard  # "thanks!" keeps the topic
+        last = reply.parts[-1] if reply.parts else reply
+        topic = replace(heard, entry=None, task=None, verdict=None, work=None, kind=None, items=(),
+                        asked=False)
+        answered = last.kind == "answer" and (text.rstrip().endswith("?") or _QUESTION.match(text) is not None)
+        # A description of one's work is kept for "so what do we need?"; a question answered is not.
+        settled = replace(topic, said=()) if last.verdict is not None or len(last.verdicts) > 1 \
+            or answered else topic
+        if reply.parts:
+            return replace(settled, items=reply.asked, asked=True)
+        if len(last.verdicts) > 1:
+            return replace(settled, items=tuple(words for words, _ in last.verdicts))
+        if last.kind == "answer" and last.entry is not None:
+            task = next((t.id for t in self.engine.kb.tasks.values() if t.faq == last.entry), None)
+            return replace(settled, entry=last.entry, kind=self._entry_kinds.get(last.entry),
+                           verdict=_kind(last.verdict), task=task if last.verdict else None)
+        if last.kind == "classification" and last.verdict is not None:
+            listed = last.entry if last.entry in self.engine.kb.tasks else None
+            work = None if listed else (last.verdicts[-1][0] if last.verdicts else text)
+            return replace(settled, task=listed, verdict=_kind(last.verdict), work=work,
+                           kind=_kind(last.verdict))
+        return topic
+
+
+def _kind(verdict: str | None) -> Literal["BPO", "KPO"] | None:
+    return "BPO" if verdict == "BPO" else "KPO" if verdict == "KPO" else None
+
+
+def _one_kind(kinds: frozenset[str]) -> Literal["BPO", "KPO"] | None:
+    """ "KPO" for {"kpo"}, "BPO" for {"bpo"}, None for both or neither."""
+    return _kind(next(iter(kinds)).upper()) if len(kinds) == 1 else None
+
+
+def _carry_kinds(questions: Sequence[str], kinds: Callable[[Query], frozenset[str]],
+                 query: Callable[[str], Query]) -> list[str]:
+    """Later questions with "it" standing for the kind an earlier one named:
+    "explain bpo. and is kpo part of it?" asks whether KPO is part of BPO."""
+    out: list[str] = []
+    named: str | None = None
+    for question in questions:
+        own = kinds(query(question))
+        if named is not None and re.search(r"\b(?:it|them|they|that one)\b", question, re.IGNORECASE) \
+                and named not in own:
+            question = re.sub(r"\b(?:it|them|they|that one)\b", named.upper(), question, count=1,
+                              flags=re.IGNORECASE)
+        named = next(iter(own)) if len(own) == 1 else named
+        out.append(question)
+    return out
+
+
+def fit(texts: Sequence[str], limit: int) -> list[str]:
+    """Texts cut at paragraph breaks so that together they stay under `limit` characters.
+
+    Each keeps at least its first paragraph (its title); paragraphs are dropped from
+    the end of the longest text first. Tags never span a paragraph break in the
+    templates, so every cut text is still valid Telegram HTML.
+    """
+    paragraphs = [t.split("\n\n") for t in texts]
+    while sum(len("\n\n".join(p)) for p in paragraphs) > limit:
+        longest = max(range(len(paragraphs)), key=lambda i: len("\n\n".join(paragraphs[i])))
+        if len(paragraphs[longest]) <= 1:
+            break
+        paragraphs[longest] = paragraphs[longest][:-1]
+    return ["\n\n".join(p) for p in paragraphs]
+
+
+_QUESTION = re.compile(r"(?:what|whats|which|who|how|why|when|where|is|are|does|do|can|should|would)\b",
+                       re.IGNORECASE)
+
+
+def outright(reply: Reply) -> bool:
+    """Whether a reply answers an FAQ entry or gives a verdict outright."""
+    return reply.kind == "answer" or (reply.kind == "classification" and reply.verdict is not None)
