@@ -21,19 +21,11 @@ from bot.matching import Hit
 from bot.normalize import Normalizer, Query
 from bot.render import Renderer, shorten
 from bot.reply import Button, Reply
+from bot.tuning import CARD_DIMENSION_MATCH, CARD_FAQ_MATCH, CARD_TASK_MATCH, VERDICT_LISTING
 
 PAGE_SIZE = 20
 """Inline results per answer (Telegram allows 50); more come through next_offset."""
 MAX_CARDS = 60
-CARD_DIMENSION_MATCH = 75.0
-"""WRatio at which an inline query names a comparison dimension."""
-CARD_TASK_MATCH = 80.0
-"""Task score at which an inline query gets the task's card (looser than classify.TASK_MATCH,
-which decides a verdict in a chat: a card is only offered in a list)."""
-CARD_FAQ_MATCH = 45.0
-"""FAQ score at which an inline query gets the answer's card."""
-VERDICT_LISTING = 30.0
-"""Rank of example tasks listed because the query names their kind ("@bot bpo")."""
 _FIRST_SENTENCE = re.compile(r"^(.+?[.!?])(\s|$)", re.S)
 
 

@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING, Literal
 from markupsafe import Markup
 
 from bot.classify import Verdict
-from bot.conversation import FOLLOW_UP_WORDS, Context, FollowUp, FollowUps, pointed_item, pressed
+from bot.conversation import Context, FollowUp, FollowUps, pointed_item, pressed
 from bot.focus import without_opener
 from bot.knowledge import VERDICTS, FaqEntry
 from bot.normalize import Query
 from bot.parts import split
 from bot.reply import MAX_BUTTONS, Button, Reply
+from bot.tuning import FOLLOW_UP_WORDS
 
 if TYPE_CHECKING:
     from bot.engine import Engine

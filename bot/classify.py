@@ -15,25 +15,8 @@ from dataclasses import dataclass
 from bot.knowledge import VERDICTS, KnowledgeBase, Task
 from bot.matching import TASK_SCORER, Hit, Index, Weights, build_documents
 from bot.normalize import Normalizer, Query
+from bot.tuning import CUE_SCALE, EITHER_GAP, NEAR_ENOUGH, SURE_LEAN, TASK_MATCH, VERDICT_FLOOR
 
-TASK_MATCH = 88.0
-"""token_set_ratio at which a question names a listed task (every alias word present)."""
-
-EITHER_GAP = 4
-"""Most words between "BPO" and "KPO" (with "or" among them) for the two to be alternatives."""
-NEIGHBOURS = 20
-"""Task phrasings (names, aliases, reasons) nearest an unlisted task that vote on its kind.
-With 20 the vote was right for 97% of the unlisted tasks of tests/data/dev5.yaml, against
-75-85% with 3 to 10 (and 89% for the cue words alone)."""
-NEAR_ENOUGH = 40.0
-"""Cosine (x 100) the nearest task phrasing needs for the neighbours to vote at all: below it
-the work is like none of the listed tasks ("blorping the fnords"), and the cue words decide."""
-CUE_SCALE = 2.0
-"""Cue-word weight at which the cues' say (tanh) reaches 0.76, as much as a clear neighbour vote."""
-VERDICT_FLOOR = 0.15
-"""How far the combined lean (-2 to 2) must be from 0 for any verdict."""
-SURE_LEAN = 0.8
-"""Lean at which a verdict that the cue words agree with is said with medium confidence."""
 
 _TASK_WEIGHTS = Weights(lexical=0.0, profile=0.0, missing_keyterm=0, extra_keyterm=0, candidates=40)
 

@@ -19,13 +19,10 @@ from rapidfuzz import fuzz, process
 
 from bot.knowledge import Chat
 from bot.normalize import Normalizer, Query
+from bot.tuning import FOLLOW_UP_MATCH, FOLLOW_UP_WORDS
 
 CONTEXT_MINUTES = 10.0
 """Minutes after the last exchange when a follow-up is no longer read with it (a setting)."""
-FOLLOW_UP_WORDS = 7
-"""Longer messages are new questions, never follow-ups."""
-FOLLOW_UP_MATCH = 90.0
-"""rapidfuzz ratio at which a short message is one of the follow-up phrases."""
 REMEMBERED_MESSAGES = 3
 """The user's last messages kept, for "so what do we need?" after a description of their work."""
 

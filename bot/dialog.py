@@ -25,10 +25,9 @@ from bot.knowledge import Dialog, KnowledgeBase, Task
 from bot.normalize import Normalizer
 from bot.render import Renderer
 from bot.reply import Button, Reply
+from bot.tuning import TYPED_OPTION_MATCH
 
 IN_BETWEEN = "in between"
-TYPED_OPTION_MATCH = 86.0
-"""WRatio at which a typed text is taken as the option it names."""
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from rapidfuzz import fuzz, process
 
 from bot import callbacks
 from bot.cards import CardPage, Cards
-from bot.classify import NEIGHBOURS, Classifier, Verdict
+from bot.classify import Classifier, Verdict
 from bot.decision import Combiner, Evidence, shipped
 from bot.dialog import DialogFlow, DialogState
 from bot.encoder import Encoder, Vectors, default_encoder
@@ -29,19 +29,17 @@ from bot.normalize import Normalizer, Query, stem
 from bot.render import Renderer
 from bot.reply import MAX_BUTTONS, Button, Reply
 from bot.semantic import Phrasing, SemanticIndex, build_index, default_cache_dir
+from bot.tuning import (
+    ANSWER_AT,
+    MARGIN,
+    NEIGHBOURS,
+    OTHER_WORDS,
+    OVERRIDE_AT,
+    SMALLTALK_AT,
+    SMALLTALK_MAX_WORDS,
+    SUGGEST_AT,
+)
 
-ANSWER_AT = 55.0
-"""Best score at which the bot answers without asking (chosen on tests/data/calibration.yaml)."""
-MARGIN = 2.0
-"""How far the best entry must lead the next one to answer confidently."""
-SUGGEST_AT = 40.0
-"""Best score at which "did you mean" suggestions are offered instead of the fallback."""
-OVERRIDE_AT = 70.0
-"""FAQ score at which a task question that says much more than the task gets the FAQ answer."""
-OTHER_WORDS = 2
-"""Topic words beyond the task at which a question asks more than the task's verdict."""
-SMALLTALK_AT = 88.0
-SMALLTALK_MAX_WORDS = 6
 MAX_CARDS_FAQ = 20
 DIALOG_TIMEOUT = 15 * 60.0
 """Seconds of inactivity after which a /classify dialog ends."""
@@ -524,18 +522,9 @@ class Engine:
         return [self.kb.sources[i] for i in ids]
 
 
-
-
-
-
-
-
-
-
 def _listed_verdict(reply: Reply) -> bool:
     """Whether a reply gives a listed task's verdict (on its card, or opening its own entry)."""
     return reply.entry is not None and reply.verdict is not None
-
 
 
 def _vocabulary(kb: KnowledgeBase) -> Iterable[str]:

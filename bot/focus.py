@@ -9,9 +9,8 @@ course. The asked part is answered as if it had been sent alone.
 from __future__ import annotations
 
 import re
+from bot.tuning import LONG_WORDS
 
-LONG_WORDS = 14
-"""Messages of more words than this are searched for the part that asks."""
 
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\s*\n+\s*")
 _CLAUSES = re.compile(r"(?:,|;|\s[-\u2013\u2014])\s*(?=(?:so|but|and|now|anyway|basically|my question is)\b)"

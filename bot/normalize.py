@@ -20,6 +20,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.utils import default_process
 
 from bot.knowledge import Lexicon
+from bot.tuning import TYPO_MATCH_LONG, TYPO_MATCH_SHORT
 
 _TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
 _APOSTROPHES = re.compile(r"['’`´]")
@@ -126,7 +127,7 @@ class Normalizer:
 
     def _closest(self, word: str) -> str:
         """The known word a typo stands for; typos rarely change the first letter."""
-        cutoff = 85 if len(word) >= 7 else 88
+        cutoff = TYPO_MATCH_LONG if len(word) >= 7 else TYPO_MATCH_SHORT
         choices = self._by_initial.get(word[0], ())
         found = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
         if found is None or found[0] in self.protected:

@@ -10,15 +10,10 @@ This module only finds the parts; the engine answers them.
 from __future__ import annotations
 
 import re
+from bot.tuning import MAX_PARTS, MAX_TASK_WORDS, TERSE_WORDS
 from dataclasses import dataclass
 from typing import Literal
 
-MAX_PARTS = 5
-"""More parts than this are not split: a long list is more likely prose than a set of asks."""
-TERSE_WORDS = 6
-"""A part that does not ask outright ("full form of bpo") may be this long, and must name a kind."""
-MAX_TASK_WORDS = 10
-"""A list item longer than this is a sentence, not the name of a piece of work."""
 
 _BULLET = re.compile(r"^\s*(?:[-*•·–]|\(?\d{1,2}\s*[.):-]|\(?[a-eA-E][.)]|q\d)\s+(.+?)\s*$", re.IGNORECASE)
 _INLINE = re.compile(r"(?:^|\s)(?:\(?(?:\d{1,2}|[a-eA-E])\)|\d{1,2}\.(?=\s)|[qQ]\d(?=\s))\s*")

@@ -1,0 +1,103 @@
+"""Every tuning threshold of the matcher, the classifier, the conversation and the cards, in one place.
+
+Each says what it decides and on which set it was chosen. The decision's fitted
+thresholds and weights live in bot/model/decision.json (bot/decision.py,
+`Thresholds`), written by scripts/train_decision.py on the tuning sets.
+"""
+
+from __future__ import annotations
+
+
+# --- engine: The lexical matcher's answer, suggestion and small-talk thresholds (chosen on
+# tests/data/calibration.yaml and dev3.yaml, before the semantic signal; the decision in
+# bot/decision.py now weighs these scores rather than obeying them).
+
+ANSWER_AT = 55.0
+"""Best score at which the bot answers without asking (chosen on tests/data/calibration.yaml)."""
+MARGIN = 2.0
+"""How far the best entry must lead the next one to answer confidently."""
+SUGGEST_AT = 40.0
+"""Best score at which "did you mean" suggestions are offered instead of the fallback."""
+OVERRIDE_AT = 70.0
+"""FAQ score at which a task question that says much more than the task gets the FAQ answer."""
+OTHER_WORDS = 2
+"""Topic words beyond the task at which a question asks more than the task's verdict."""
+SMALLTALK_AT = 88.0
+"""rapidfuzz ratio at which a short message is a small-talk phrasing ("thx", "ok cool")."""
+SMALLTALK_MAX_WORDS = 6
+"""Longer messages are never small talk."""
+
+# --- normalize: spelling correction towards the knowledge base's words (chosen on
+# tests/data/dev.yaml and dev2.yaml).
+
+TYPO_MATCH_LONG = 85.0
+"""rapidfuzz ratio at which a word of 7 letters or more is read as a known word."""
+TYPO_MATCH_SHORT = 88.0
+"""The same for words of 5 or 6 letters, where one letter weighs more."""
+
+
+# --- classify: Task verdicts: naming a listed task, and judging an unlisted one from its nearest
+# tasks and cue words (chosen on the unlisted tasks of tests/data/dev5.yaml).
+
+TASK_MATCH = 88.0
+"""token_set_ratio at which a question names a listed task (every alias word present)."""
+EITHER_GAP = 4
+"""Most words between "BPO" and "KPO" (with "or" among them) for the two to be alternatives."""
+NEIGHBOURS = 20
+"""Task phrasings (names, aliases, reasons) nearest an unlisted task that vote on its kind.
+With 20 the vote was right for 97% of the unlisted tasks of tests/data/dev5.yaml, against
+75-85% with 3 to 10 (and 89% for the cue words alone)."""
+NEAR_ENOUGH = 40.0
+"""Cosine (x 100) the nearest task phrasing needs for the neighbours to vote at all: below it
+the work is like none of the listed tasks ("blorping the fnords"), and the cue words decide."""
+CUE_SCALE = 2.0
+"""Cue-word weight at which the cues' say (tanh) reaches 0.76, as much as a clear neighbour vote."""
+VERDICT_FLOOR = 0.15
+"""How far the combined lean (-2 to 2) must be from 0 for any verdict."""
+SURE_LEAN = 0.8
+"""Lean at which a verdict that the cue words agree with is said with medium confidence."""
+
+
+# --- conversation: Follow-ups (chosen on tests/data/conversations/dev*.yaml).
+
+FOLLOW_UP_WORDS = 7
+"""Longer messages are new questions, never follow-ups."""
+FOLLOW_UP_MATCH = 90.0
+"""rapidfuzz ratio at which a short message is one of the follow-up phrases."""
+
+
+# --- focus: Long messages (chosen on the long voice of tests/data/dev5.yaml).
+
+LONG_WORDS = 14
+"""Messages of more words than this are searched for the part that asks."""
+
+
+# --- parts: Several tasks or questions in one message (chosen on
+# tests/data/conversations/dev*.yaml).
+
+MAX_PARTS = 5
+"""More parts than this are not split: a long list is more likely prose than a set of asks."""
+TERSE_WORDS = 6
+"""A part that does not ask outright ("full form of bpo") may be this long, and must name a kind."""
+MAX_TASK_WORDS = 10
+"""A list item longer than this is a sentence, not the name of a piece of work."""
+
+
+# --- cards: Inline cards: how closely a query must name a dimension, a task or an FAQ entry (chosen
+# by hand on tests/data/dev.yaml).
+
+CARD_DIMENSION_MATCH = 75.0
+"""WRatio at which an inline query names a comparison dimension."""
+CARD_TASK_MATCH = 80.0
+"""Task score at which an inline query gets the task's card (looser than classify.TASK_MATCH,
+which decides a verdict in a chat: a card is only offered in a list)."""
+CARD_FAQ_MATCH = 45.0
+"""FAQ score at which an inline query gets the answer's card."""
+VERDICT_LISTING = 30.0
+"""Rank of example tasks listed because the query names their kind ("@bot bpo")."""
+
+
+# --- dialog: The /classify dialog: typed answers naming an option.
+
+TYPED_OPTION_MATCH = 86.0
+"""WRatio at which a typed text is taken as the option it names."""
