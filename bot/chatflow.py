@@ -62,7 +62,10 @@ class ChatFlow:
             answered = self._in_context(text, query, live)
             if answered is not None:
                 return answered
-        return self._several(text, query) or self.engine.reply(text)
+        reply = self._several(text, query) or self.engine.reply(text)
+        if reply.kind == "fallback" and _ABOUT_ME.match(text) and not _asks(text):
+            return Reply("help", self.engine.renderer.render("own_work_prompt"))
+        return reply
 
     def _in_context(self, text: str, query: Query, live: Context) -> Reply | None:
         """The reply to a message that only makes sense with the last exchange, if it is one."""
@@ -328,6 +331,17 @@ def fit(texts: Sequence[str], limit: int) -> list[str]:
 
 _QUESTION = re.compile(r"(?:what|whats|which|who|how|why|when|where|is|are|does|do|can|should|would)\b",
                        re.IGNORECASE)
+
+
+_ABOUT_ME = re.compile(
+    r"^\s*(?:hi|hello|hey)?[,!. ]*(?:i|we)(?:'m|'re| am| are| run| own| have| manage| work| do| sell| make|"
+    r" handle| started)\b|^\s*(?:our|my) (?:company|business|firm|shop|store|startup|team|clinic|office|agency)\b",
+    re.IGNORECASE)
+"""A message about the user's own business or work ("I run a bakery", "our team handles ...")."""
+
+
+def _asks(text: str) -> bool:
+    return "?" in text or _QUESTION.match(text) is not None
 
 
 def outright(reply: Reply) -> bool:
