@@ -33,6 +33,8 @@ def main() -> int:
                        check=True)
         took = time.perf_counter() - began
         total = size_mb(venv)
+        answered = subprocess.run([str(venv / "bin" / "kpo-bot"), "ask", "what is kpo"], cwd=tmp,
+                                  capture_output=True, text=True, env={"HOME": tmp, "PATH": "/usr/bin:/bin"})
         packages = sorted(((size_mb(p), p.name) for p in
                            next((venv / "lib").glob("python*")).joinpath("site-packages").iterdir()
                            if p.is_dir() and not p.name.endswith((".dist-info", "__pycache__"))),
@@ -44,6 +46,9 @@ def main() -> int:
         print(f"| {name} | {mb:.0f} |")
     print(f"| whole venv | {total:.0f} |")
     print(f"\nlimit {LIMIT_MB:.0f} MB: {'met' if total <= LIMIT_MB else 'NOT met'}")
+    works = answered.returncode == 0 and "Knowledge Process Outsourcing" in answered.stdout
+    print("the installed bot answers `kpo-bot ask \"what is kpo\"` from its own files: "
+          + ("yes" if works else f"NO\n{answered.stderr[-2000:]}"))
     return 0
 
 

@@ -91,3 +91,12 @@ def test_an_unwritable_cache_folder_only_costs_time(tmp_path: Path, caplog: pyte
     with caplog.at_level(logging.WARNING):
         index = build_index(PHRASINGS, Counting(), blocked / "cache")
     assert len(index) == len(PHRASINGS) and "cannot write" in caplog.text
+
+
+def test_every_model_file_ships_in_the_wheel() -> None:
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    listed = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["bot.model"]
+    present = {p.name for p in (root / "bot" / "model").iterdir() if p.is_file() and p.suffix != ".py"}
+    assert present <= set(listed), "add them to [tool.setuptools.package-data] bot.model"
