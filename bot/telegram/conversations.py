@@ -11,6 +11,7 @@ a fresh context is forgotten (see `dialogs.forget_idle_user`).
 from __future__ import annotations
 
 import time
+from dataclasses import asdict, fields
 from typing import Any, cast
 
 from telegram.ext import ContextTypes
@@ -25,9 +26,9 @@ SWEEP_SECONDS = 60.0
 
 
 def context_of(user_data: dict[str, Any] | None, chat_id: int | None) -> Context | None:
-    """The user's context in this chat, if one is stored."""
+    """The user's context in this chat, if one is stored (and still readable)."""
     stored = _contexts(user_data).get(chat_id) if chat_id is not None else None
-    return stored if isinstance(stored, Context) else None
+    return _revived(stored)
 
 
 def remember(user_data: dict[str, Any] | None, chat_id: int | None, context: Context | None) -> None:
@@ -39,12 +40,13 @@ def remember(user_data: dict[str, Any] | None, chat_id: int | None, context: Con
         if not _contexts(user_data):
             user_data.pop(KEY, None)
         return
-    user_data.setdefault(KEY, {})[chat_id] = context
+    user_data.setdefault(KEY, {})[chat_id] = asdict(context)
 
 
 def holds_fresh(user_data: dict[str, Any] | None, now: float, minutes: float) -> bool:
     """Whether any of the user's contexts is still fresh."""
-    return any(not c.expired(now, minutes) for c in _contexts(user_data).values())
+    return any(c is not None and not c.expired(now, minutes)
+               for c in map(_revived, _contexts(user_data).values()))
 
 
 def sweep(app: App, now: float | None = None) -> int:
@@ -56,7 +58,8 @@ def sweep(app: App, now: float | None = None) -> int:
     removed = 0
     for user_id, user_data in list(app.user_data.items()):
         contexts = _contexts(user_data)
-        for chat_id in [c for c, ctx in contexts.items() if ctx.expired(now, minutes)]:
+        for chat_id in [c for c, ctx in contexts.items()
+                        if (live := _revived(ctx)) is None or live.expired(now, minutes)]:
             remember(user_data, chat_id, None)
             removed += 1
         dialogs.forget_idle_user(app, user_id)
@@ -68,6 +71,19 @@ async def sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     sweep(context.application)
 
 
-def _contexts(user_data: dict[str, Any] | None) -> dict[int, Context]:
+def _revived(stored: object) -> Context | None:
+    """A stored context as a Context. It is stored as a plain mapping, so a state file written
+    by another version still loads: fields it lacks take their defaults, unknown ones are
+    dropped, and one that cannot be read is treated as no context."""
+    if not isinstance(stored, dict):
+        return None
+    known = {f.name for f in fields(Context)}
+    try:
+        return Context(**{k: v for k, v in stored.items() if k in known})
+    except TypeError:
+        return None
+
+
+def _contexts(user_data: dict[str, Any] | None) -> dict[int, Any]:
     stored = user_data.get(KEY, {}) if user_data else {}
     return stored if isinstance(stored, dict) else {}

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import pickle
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -64,8 +63,8 @@ async def test_context_survives_a_restart_but_not_its_expiry(
         await running.stop()
     state = tmp_path / "bot-state.pickle"
     saved = pickle.loads(state.read_bytes())
-    for chat, context in list(saved["user_data"][BOB][conversations.KEY].items()):
-        saved["user_data"][BOB][conversations.KEY][chat] = replace(context, at=context.at - 3600)
+    for context in saved["user_data"][BOB][conversations.KEY].values():
+        context["at"] -= 3600
     state.write_bytes(pickle.dumps(saved))  # BOB's context is an hour old
     running = await RunningBot.start(bot_settings(emu, tmp_path), engine)
     try:
@@ -130,3 +129,13 @@ async def test_a_dialog_saved_under_another_dialog_yaml_ends_cleanly_after_a_res
     assert set(stored_users(data)) <= {ANN}, "at most the fresh context of the last question"
     assert not any(d.get(dialogs.KEY) for d in stored_users(data).values()), "the dialog is gone"
     assert unhandled_errors(caplog.records) == []
+
+
+def test_a_context_saved_by_another_version_is_read_or_ignored() -> None:
+    from bot.telegram.conversations import context_of
+
+    user_data = {conversations.KEY: {1: {"at": 5.0, "entry": "pay", "gone_field": 1},
+                                     2: {"entry": "pay"}, 3: "not a mapping"}}
+    old = context_of(user_data, 1)
+    assert old is not None and old.entry == "pay" and old.card == ()
+    assert context_of(user_data, 2) is None and context_of(user_data, 3) is None
