@@ -45,15 +45,15 @@ class Thresholds:
     calibration.yaml) by scripts/train_decision.py, which writes them to bot/model/decision.json;
     the defaults here are that file's values when it was last written."""
 
-    answer: float = 0.5
+    answer: float = 0.4
     """Probability at which the best entry is answered outright."""
     suggest: float = 0.15
     """Probability at which an entry is offered as a "did you mean" button."""
-    decline: float = 66.0
+    decline: float = 62.0
     """Cosine (x 100) of an off-topic subject, ahead of every entry, at which it is declined."""
-    task: float = 66.0
+    task: float = 70.0
     """Cosine (x 100) at which a task question is taken to be about a listed task."""
-    gate: float = 0.5
+    gate: float = 0.6
     """Probability at which a question is taken to ask for a task's verdict."""
     gate_words: int = 3
     """Fewest words of a question without a task marker that the gate may judge: a word or two
