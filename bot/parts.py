@@ -38,11 +38,12 @@ _LIST_SPLIT = re.compile(r"\s*(?:,|;|/|\+|\band\s+also\b|\band\b|\bn\b|\bor\b|&|
 _HARD_SPLIT = re.compile(r"\s*(?:,|;|/|\+|&)\s*(?:and\s+|or\s+)?", re.IGNORECASE)
 """Separators that never occur inside a task's name ("regulatory and compliance research")."""
 _SOMEONE = re.compile(
-    r"\b(?:and|while|but)\s+(?:another|the other|one more|someone else|a second)(?:\s+(?:guy|person|"
-    r"one|girl|lady|team|employee|staff member|colleague))?\s+(?:who\s+|that\s+)?", re.IGNORECASE)
+    r"\b(?:and|while|but)\s+(?:another|the other|one more|someone else|a second|also someone|someone)"
+    r"(?:\s+(?:guy|person|one|girl|lady|team|employee|staff member|colleague))?\s+(?:who\s+|that\s+|to\s+)?",
+    re.IGNORECASE)
 _OPENING = re.compile(
-    r"^.*?\b(?:one|a)\s+(?:guy|person|girl|lady|team|employee|staff member|colleague|person)\s+"
-    r"(?:who\s+|that\s+)?", re.IGNORECASE)
+    r"^.*?\b(?:(?:one|a)\s+(?:guy|person|girl|lady|team|employee|staff member|colleague)|someone)\s+"
+    r"(?:who\s+|that\s+|to\s+)?", re.IGNORECASE)
 
 _FIRST = re.compile(r"^(?:\d\s*q(?:uestion)?s?\s*:|first(?:ly)?,?\s+)", re.IGNORECASE)
 _KINDS = re.compile(r"\b(?:bpo|kpo)s?\b", re.IGNORECASE)

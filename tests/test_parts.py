@@ -1,0 +1,40 @@
+"""Finding the tasks or questions of a message that holds several."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.parts import split
+
+
+@pytest.mark.parametrize(("text", "kind", "items"), [
+    ("payroll, patent filing and data entry: bpo or kpo?", "tasks", ("payroll", "patent filing and data entry")),
+    ("- payroll\n- patent filing\n- data entry", "tasks", ("payroll", "patent filing", "data entry")),
+    ("(a) invoice processing (b) equity research", "tasks", ("invoice processing", "equity research")),
+    ("1. sales forecasting 2. order processing", "tasks", ("sales forecasting", "order processing")),
+    ("we have one guy who does data entry and another who designs our logo, which is BPO and which KPO?",
+     "tasks", ("does data entry", "designs our logo")),
+    ("we need someone to answer support tickets and someone to analyse user data", "tasks",
+     ("answer support tickets", "analyse user data")),
+    ("classify these: bookkeeping, market research, call centre", "tasks",
+     ("bookkeeping", "market research", "call centre")),
+    ("what's kpo and does it pay better?", "questions", ("what's kpo", "does it pay better?")),
+    ("1) what is bpo 2) examples of kpo", "questions", ("what is bpo", "examples of kpo")),
+    ("explain bpo. and is kpo part of it?", "questions", ("explain bpo", "is kpo part of it?")),
+    ("full form of bpo + main goal?", "questions", ("full form of bpo", "main goal?")),
+])
+def test_several_asks_are_found_in_the_users_words(text: str, kind: str, items: tuple[str, ...]) -> None:
+    parts = split(text)
+    assert parts is not None and (parts.kind, parts.items) == (kind, items)
+
+
+@pytest.mark.parametrize("text", [
+    "what is the difference between kpo and bpo?",
+    "is payroll processing bpo or kpo?",
+    "my dad says kpo is just fancy bpo. is kpo a subset of bpo",
+    "I run a small clinic and we get calls all day, should that go to bpo or kpo?",
+    "difference between kpo & bpo",
+])
+def test_a_single_ask_is_not_split(text: str) -> None:
+    parts = split(text)
+    assert parts is None or parts.kind == "list"
