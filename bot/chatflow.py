@@ -63,7 +63,9 @@ class ChatFlow:
             if answered is not None:
                 return answered
         reply = self._several(text, query) or self.engine.reply(text)
-        if reply.kind == "fallback" and _ABOUT_ME.match(text) and not _asks(text):
+        unlisted = reply.kind == "classification" and reply.entry is None
+        if (reply.kind == "fallback" and _ABOUT_ME.match(text) or unlisted and _WHO_WE_ARE.match(text)) \
+                and not _asks(text):
             return Reply("help", self.engine.renderer.render("own_work_prompt"))
         return reply
 
@@ -338,6 +340,10 @@ _ABOUT_ME = re.compile(
     r" handle| started)\b|^\s*(?:our|my) (?:company|business|firm|shop|store|startup|team|clinic|office|agency)\b",
     re.IGNORECASE)
 """A message about the user's own business or work ("I run a bakery", "our team handles ...")."""
+_WHO_WE_ARE = re.compile(
+    r"^\s*(?:hi|hello|hey)?[,!. ]*(?:i|we)(?:'m|'re| am| are| run| own| have| manage)\s+(?:a|an|my|our)\s+"
+    r"(?:(?!\b(?:who|that|to|which|where)\b)[\w&'-]+[\s,]*){1,6}$", re.IGNORECASE)
+"""Who the user is, not what work they want done ("I have an online clothing store")."""
 
 
 def _asks(text: str) -> bool:

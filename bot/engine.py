@@ -336,8 +336,8 @@ class Engine:
                                    processor=None, score_cutoff=SMALLTALK_AT)
         if found is not None:
             return self._smalltalk[found[0]]
-        words = set(query.tokens)
-        if not words or not words <= self._smalltalk_words.keys() | _FILLERS:
+        words = set(query.tokens) - _FILLERS  # "so?" alone is no thanks
+        if not words or not words <= self._smalltalk_words.keys():
             return None
         shared = Counter(owner for word in words for owner in self._smalltalk_words.get(word, ()))
         return shared.most_common(1)[0][0] if shared else None
