@@ -38,7 +38,7 @@ from bot.focus import asked_part
 from bot.knowledge import load
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
-TUNING = ("dev.yaml", "dev2.yaml", "dev3.yaml", "dev4.yaml", "dev5.yaml", "dev6.yaml", "dev7.yaml",
+TUNING = ("dev.yaml", "dev2.yaml", "dev3.yaml", "dev4.yaml", "dev5.yaml", "dev6.yaml", "dev7.yaml", "dev8.yaml",
           "calibration.yaml")
 WRONG_COST = 3.0
 """A wrong answer costs as much as this many right ones when choosing thresholds."""
