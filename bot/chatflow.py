@@ -24,13 +24,12 @@ from bot.knowledge import VERDICTS, FaqEntry
 from bot.normalize import Query
 from bot.parts import split
 from bot.reply import MAX_BUTTONS, Button, Reply
+from bot.tghtml import MAX_MESSAGE_LENGTH
 from bot.tuning import FOLLOW_UP_WORDS
 
 if TYPE_CHECKING:
     from bot.engine import Engine
 
-MESSAGE_LIMIT = 4096
-"""Telegram's limit on a message's text, in characters."""
 
 
 class ChatFlow:
@@ -247,7 +246,7 @@ class ChatFlow:
 
     def _merged(self, text: str, replies: Sequence[tuple[str, Reply]]) -> Reply:
         """Several replies as one message within Telegram's limit, their buttons merged."""
-        texts = fit([r.text for _, r in replies], MESSAGE_LIMIT - 200)
+        texts = fit([r.text for _, r in replies], MAX_MESSAGE_LENGTH - 200)
         rendered = self.engine.renderer.render("parts", parts=[  # each text is already rendered, escaped HTML
             (question, Markup(part)) for (question, _), part in zip(replies, texts, strict=True)])
         rows: list[tuple[Button, ...]] = []

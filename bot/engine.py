@@ -119,8 +119,6 @@ class Engine:
         """The reply to a chat message, read with the chat's last exchange (see ChatFlow)."""
         return self.chat.converse(text, context, now)
 
-    # --- conversation -------------------------------------------------------------
-
     def unlisted(self, query: Query) -> Verdict:
         """A verdict on work the knowledge base does not list, from its nearest tasks and cues."""
         if self.semantic is None or self.encoder is None:
@@ -128,14 +126,12 @@ class Engine:
         work = self.encoder.encode([self.classifier.work_words(query) or query.english])[0]
         return self.classifier.judge_by_cues(query, self.semantic.nearest(work, NEIGHBOURS, "task"))
 
-
     def verdict_buttons(self, kinds: Sequence[str | None]) -> tuple[tuple[Button, ...], ...]:
         """After verdicts: examples of the kinds given, then the general follow-ups."""
         examples = self.kb.chat.examples
         given = [examples[k] for k in dict.fromkeys(kinds) if k is not None and k in examples]
         others = [i for i in self.kb.cues.follow_up if i not in examples.values()]
         return self.entry_buttons("a", [*given, *others])
-
 
     def with_card(self, reply: Reply, context: Context | None, now: float) -> Reply:
         """A /compare card remembered in the context, so that typed "next" or "back" press it."""

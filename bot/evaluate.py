@@ -131,11 +131,13 @@ def evaluate(engine: Engine, items: Iterable[Item]) -> Report:
 
 def by_voice(engine: Engine, items: Iterable[Item]) -> dict[str, Report]:
     """One report per voice (questions without one count as "unmarked"), and "all"."""
-    groups: dict[str, list[Item]] = {}
+    reports: dict[str, Report] = {"all": Report()}
     for item in items:
-        groups.setdefault(item.voice or "unmarked", []).append(item)
-        groups.setdefault("all", []).append(item)
-    return {voice: evaluate(engine, group) for voice, group in groups.items()}
+        reply = engine.reply(item.q)  # asked once, counted in both reports
+        for report in (reports["all"], reports.setdefault(item.voice or "unmarked", Report())):
+            if not _score(report, item, reply):
+                report.misses.append((item, reply))
+    return reports
 
 
 def voice_table(reports: dict[str, Report]) -> list[str]:
