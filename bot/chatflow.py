@@ -25,7 +25,7 @@ from bot.normalize import Query
 from bot.parts import split
 from bot.reply import MAX_BUTTONS, Button, Reply
 from bot.tghtml import MAX_MESSAGE_LENGTH
-from bot.tuning import FOLLOW_UP_WORDS
+from bot.tuning import NEXT_TASK_WORDS, FOLLOW_UP_WORDS
 
 if TYPE_CHECKING:
     from bot.engine import Engine
@@ -70,8 +70,9 @@ class ChatFlow:
 
     def _in_context(self, text: str, query: Query, live: Context) -> Reply | None:
         """The reply to a message that only makes sense with the last exchange, if it is one."""
-        if self.engine.smalltalk_id(query) is not None:
-            return None  # "thanks", "ok", "hello": small talk, whatever came before
+        follow = self.follow_ups.find(query)
+        if self.engine.smalltalk_id(query) is not None and not (follow and follow.intent in _OVER_SMALLTALK):
+            return None  # "thanks", "ok", "hello": small talk, whatever came before ("how so?" is no thanks)
         item = pointed_item(text, len(live.items))
         if item is not None:
             pointed = live.items[item]
@@ -83,12 +84,28 @@ class ChatFlow:
             if entry is not None and follow is not None and follow.intent == "simpler":
                 return self._simpler(entry)
             return reply
-        follow = self.follow_ups.find(query)
         if follow is None and (live.said or live.verdict) and self._bare_kind_question(query):
             follow = FollowUp("decide")
         if follow is None and live.said and live.verdict is None and self.follow_ups.empty(query):
             follow = FollowUp("decide")  # "ok so?" after a description of one's work
-        return self._follow_up(follow, live, text) if follow is not None else None
+        if follow is not None:
+            return self._follow_up(follow, live, text)
+        return self._next_task(text, query) if live.verdict is not None and live.entry is None else None
+
+    def _next_task(self, text: str, query: Query) -> Reply | None:
+        """ "so equity research comes in which", "and data analytics, same thing?" after a verdict:
+        a short message naming another listed task asks for its verdict too."""
+        if len(query.content) > NEXT_TASK_WORDS or _DEFINING.match(text):
+            return None
+        found = self.engine.classifier.find_task(query)
+        if found is None:
+            return None
+        said = set(query.content)
+        names = [set(self.engine.normalizer.content(words).split()) for words in (found[0].name, *found[0].aliases)]
+        named = next((n for n in names if n <= said), None)  # the task named in full, not "risky" for risk analysis
+        if named is None or not self.follow_ups.neutral(said - named):
+            return None  # "do they earn more than call centre ppl" asks about pay, not a verdict
+        return self.engine.classification(found[0].name, Verdict.listed(*found))
 
     def _bare_kind_question(self, query: Query) -> bool:
         """ "bpo or kpo?", "which one do we need": asks which kind, names no work of its own."""
@@ -101,7 +118,9 @@ class ChatFlow:
 
     def _several(self, text: str, query: Query) -> Reply | None:
         """The reply to a message that names several tasks or asks several questions."""
-        parts = split(query.english if query.hinglish else text)
+        parts = split(text)
+        if query.hinglish and (parts is None or parts.kind != "questions"):
+            parts = split(query.english)  # the tasks of "payroll aur data entry kaunsa hai" in English
         if parts is None:
             return None
         if parts.kind == "questions":
@@ -121,8 +140,8 @@ class ChatFlow:
         if follow.intent in ("reason", "simpler"):
             if ctx.items and not ctx.asked:  # "why?" after a list of verdicts: their reasons again
                 return self._tasks(" ".join(ctx.items), ctx.items)
-            if entry is None:
-                return self._verdict_again(ctx)
+            if entry is None:  # "how so?" after a verdict; "ok so?" after a description of one's work
+                return self._verdict_again(ctx) or (self._decide_work(ctx) if ctx.said else None)
             if follow.intent == "simpler" and entry.simple is not None:
                 return self._simpler(entry)
             return self.engine.answer(entry, task=self.engine.kb.tasks.get(ctx.task or ""))
@@ -263,8 +282,8 @@ class ChatFlow:
         if reply.kind == "comparison":
             return self.engine.with_card(reply, heard, now).context or heard
         heard = replace(heard, card=())
-        if reply.kind == "smalltalk":
-            return heard  # "thanks!" keeps the topic
+        if reply.kind == "smalltalk":  # "thanks!" keeps the topic, and is no description of work
+            return replace(heard, said=live.said if live is not None else ())
         last = reply.parts[-1] if reply.parts else reply
         topic = replace(heard, entry=None, task=None, verdict=None, work=None, kind=None, items=(),
                         asked=False)
@@ -272,8 +291,10 @@ class ChatFlow:
         # A description of one's work is kept for "so what do we need?"; a question answered is not.
         settled = replace(topic, said=()) if last.verdict is not None or len(last.verdicts) > 1 \
             or answered else topic
-        if reply.parts:
-            return replace(settled, items=reply.asked, asked=True)
+        if reply.parts:  # "and for bpo?" after several answers asks about the last one
+            about = last.entry if last.kind == "answer" else None
+            return replace(settled, items=reply.asked, asked=True, entry=about,
+                           kind=self._entry_kinds.get(about or ""))
         if len(last.verdicts) > 1:
             return replace(settled, items=tuple(words for words, _ in last.verdicts))
         if last.kind == "answer" and last.entry is not None:
@@ -286,6 +307,10 @@ class ChatFlow:
             return replace(settled, task=listed, verdict=_kind(last.verdict), work=work,
                            kind=_kind(last.verdict))
         return topic
+
+
+_OVER_SMALLTALK = frozenset({"reason", "simpler", "example", "other_kind"})
+"""Follow-ups that win over small talk sharing their words ("how so?" is no "how are you")."""
 
 
 def _kind(verdict: str | None) -> Literal["BPO", "KPO"] | None:
@@ -334,6 +359,8 @@ _QUESTION = re.compile(r"(?:what|whats|which|who|how|why|when|where|is|are|does|
                        re.IGNORECASE)
 
 
+_DEFINING = re.compile(r"\s*(?:what\s+is|what's|whats|define|explain|meaning|describe)\b", re.IGNORECASE)
+"""A message that asks what something is wants the FAQ's answer, not a verdict."""
 _ABOUT_ME = re.compile(
     r"^\s*(?:hi|hello|hey)?[,!. ]*(?:i|we)(?:'m|'re| am| are| run| own| have| manage| work| do| sell| make|"
     r" handle| started)\b|^\s*(?:our|my) (?:company|business|firm|shop|store|startup|team|clinic|office|agency)\b",

@@ -125,6 +125,10 @@ class FollowUps:
         rest = " ".join(words).strip(" ?!.,")
         return FollowUp("and", rest) if opened and rest else None
 
+    def neutral(self, words: set[str]) -> bool:
+        """Whether normalised words say nothing of their own (BPO and KPO count as neutral)."""
+        return words <= self._neutral
+
     def empty(self, query: Query) -> bool:
         """Whether a message says nothing but filler ("ok so?", "hmm"), not even BPO or KPO."""
         return bool(query.tokens) and not (set(query.content) - (self._neutral - self._kinds))

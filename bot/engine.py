@@ -64,11 +64,13 @@ class Engine:
         self.cards = Cards(kb, self.renderer, self.normalizer,
                            lambda q: self.search(q, MAX_CARDS_FAQ), self.classifier.search_tasks)
         self.dialog = DialogFlow(kb, self.renderer, self.classifier, self.normalizer, dialog_timeout)
-        self._smalltalk = {p.lower(): s.id for s in kb.smalltalk.values()
-                           for p in (" ".join(self.normalizer.tokens(x)) for x in s.phrasings)}
+        plain = {" ".join(self.normalizer.tokens(x)): s.id for s in kb.smalltalk.values() for x in s.phrasings}
+        self._smalltalk = plain | {" ".join(self.normalizer.query(x).tokens): s.id
+                                   for s in kb.smalltalk.values() for x in s.phrasings}
+        """Each phrasing as written and as a message reads it ("thanks bhai": "thank friend")."""
         self._smalltalk_words: dict[str, set[str]] = {}
-        """A word of a small-talk phrasing -> the small-talk entries using it."""
-        for phrasing, owner in self._smalltalk.items():
+        """A word of a small-talk phrasing as written -> the small-talk entries using it."""
+        for phrasing, owner in plain.items():
             for word in phrasing.split():
                 self._smalltalk_words.setdefault(word, set()).add(owner)
         self._featured = tuple(e for e in kb.faq.values() if e.featured)
@@ -552,8 +554,8 @@ def _other_language(query: Query, text: str) -> bool:
 
 
 _FILLERS = frozenset(stem(w) for w in
-                     "bro bhai sir madam ji po yaar man dude so very really much a lot the it this superb "
-                     "awesome".split())
+                     "bro bhai brother friend sir madam ji po yaar man dude so very really much a lot the it "
+                     "this superb awesome".split())
 """Words small talk carries that say nothing of their own ("ok thanks bro")."""
 
 _YES_NO = frozenset("is are was were does do did would should can could will shall".split())

@@ -22,12 +22,20 @@ _QUESTION_START = re.compile(
     r"did|can|could|should|would|will|explain|define|describe|tell|list|give|compare|name)\b",
     re.IGNORECASE)
 _ASK_SPLIT = re.compile(
-    r"(?<=\?)\s+|(?<=[.!])\s+(?=(?:and\s+|also\s+|but\s+)?(?:what|which|who|how|why|is|are|does|do|can|"
+    r"\s*\n\s*|(?<=\?)\s+|(?<=[.!])\s+(?=(?:and\s+|also\s+|but\s+)?(?:what|which|who|how|why|is|are|does|do|can|"
     r"should|would|explain|define|tell)\b)|\s*(?:,\s*|\s)(?:and|n|also|plus)\s+(?=(?:what|whats|what's|wht|which|who|"
     r"how|why|is|are|does|do|can|should|would|will)\s)|,\s+(?=(?:what|whats|what's|wht|which|who|how|why|define|"
     r"explain|list|give|name|tell|compare|is|are|does|do|can|second|third)\s)|\s+\+\s+|\s+&\s+(?=(?:what|whats|"
     r"which|who|how|why|is|are|does|do|can|define|explain|list|give|main|full|examples?)\b)",
     re.IGNORECASE)
+_HINGLISH_ASK = re.compile(
+    r"\b(?:kya|kyaa|kaise|kaisa|kitna|kitni|kitne|kaun|kaunsa|kaunse|kyun|kyu|kab|kahan|batao|bataiye|"
+    r"samjhao|chahiye)\b", re.IGNORECASE)
+"""Romanised Hindi question words: "bpo kya hota hai aur usme kitni padhai chahiye" asks twice."""
+_AUR = re.compile(r"\s+(?:aur|or phir|and)\s+", re.IGNORECASE)
+_WANT_TO_KNOW = re.compile(
+    r"^.*?\b(?:i\s+(?:want|wanna|would like)\s+to\s+know|tell\s+me|i\s+wonder|wondering)\s+", re.IGNORECASE)
+"""Where a remark turns into an ask: "..., i want to know which pays better"."""
 _TAG = re.compile(
     r"[\s,:;\-–—]*(?:(?:which|what)\s+(?:is|are|one|ones|kind|type|about)\b.*|same\s+(?:category|kind|type|"
     r"thing)\b.*|(?:(?:are|r)\s+(?:they|these|those)|"
@@ -152,15 +160,27 @@ def _plain_list(text: str) -> tuple[str, ...] | None:
 
 def _questions(text: str) -> tuple[str, ...] | None:
     """ "what's kpo and does it pay better?", "explain bpo. and is kpo part of it?" """
-    pieces = [p.strip(" ,.;") for p in _ASK_SPLIT.split(_FIRST.sub("", text.strip()))]
-    pieces = [re.sub(r"^(?:and|also|but|so|ok|second|third|then)\s+", "", p, flags=re.IGNORECASE)
+    body = _FIRST.sub("", text.strip())
+    pieces = [p.strip(" ,.;") for p in _ASK_SPLIT.split(body)]
+    pieces = [re.sub(r"^(?:and|also|but|so|ok|second|third|then|aur)\s+", "", p, flags=re.IGNORECASE)
               for p in pieces if p and len(p.split()) >= 2]
+    pieces = [h for p in pieces for h in _hinglish_halves(_WANT_TO_KNOW.sub("", p))]
+    if len(pieces) > 2 and not _asks(pieces[0]) and re.match(re.escape(pieces[0]) + r"\s*[.!\n]", body):
+        pieces = pieces[1:]  # "I'm a B.Com student from Pune. What skills ... and how ...": context first
     terse = [p for p in pieces if not _asks(p)]
     if not 2 <= len(pieces) <= MAX_PARTS or len(terse) >= len(pieces):
         return None
     if any(len(p.split()) > TERSE_WORDS or not _KINDS.search(p) for p in terse):
         return None  # "my dad says kpo is just fancy bpo. is it a subset?" asks one thing after a remark
     return tuple(pieces)
+
+
+def _hinglish_halves(piece: str) -> list[str]:
+    """A piece split at "aur" when both halves ask in romanised Hindi."""
+    halves = _AUR.split(piece, maxsplit=1)
+    if len(halves) == 2 and all(_HINGLISH_ASK.search(h) and len(h.split()) >= 2 for h in halves):
+        return halves
+    return [piece]
 
 
 def _pieces(text: str) -> list[str]:
@@ -173,7 +193,8 @@ def _pieces(text: str) -> list[str]:
 
 
 def _asks(text: str) -> bool:
-    return text.rstrip().endswith("?") or bool(_QUESTION_START.match(text.strip()))
+    return (text.rstrip().endswith("?") or bool(_QUESTION_START.match(text.strip()))
+            or bool(_HINGLISH_ASK.search(text)))
 
 
 def _clean(item: str) -> str:

@@ -62,6 +62,9 @@ SURE_LEAN = 0.8
 
 FOLLOW_UP_WORDS = 7
 """Longer messages are new questions, never follow-ups."""
+NEXT_TASK_WORDS = 6
+"""After a verdict, a message naming a listed task in at most this many topic words asks for
+its verdict ("so equity research comes in which"); chosen on tests/data/conversations/dev*.yaml."""
 FOLLOW_UP_MATCH = 90.0
 """rapidfuzz ratio at which a short message is one of the follow-up phrases."""
 

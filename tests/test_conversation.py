@@ -1,0 +1,65 @@
+"""Follow-ups read with the chat's last exchange, as the terminal chat and Telegram play them."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine import Engine
+from bot.reply import Reply
+
+
+def play(engine: Engine, *messages: str) -> Reply:
+    """The reply to the last of several messages sent 20 seconds apart."""
+    context, now, reply = None, 1_800_000_000.0, None
+    for text in messages:
+        reply = engine.converse(text, context, now)
+        context, now = reply.context, now + 20
+    assert reply is not None
+    return reply
+
+
+@pytest.mark.parametrize("follow_up", ["how so?", "ok so?", "why"])
+def test_asking_how_so_after_a_verdict_gives_its_reason_not_small_talk(engine: Engine, follow_up: str) -> None:
+    reply = play(engine, "is payroll bpo", follow_up)
+    assert (reply.kind, reply.verdict) == ("classification", "BPO")
+
+
+@pytest.mark.parametrize("thanks", ["thanks bhai", "superb thanks yaar", "theek hai"])
+def test_romanised_hindi_thanks_is_small_talk_and_no_description_of_work(engine: Engine, thanks: str) -> None:
+    assert play(engine, "is payroll bpo", thanks).kind == "smalltalk"
+    after = play(engine, thanks, "thanks bhai", "theek hai")
+    assert after.kind == "smalltalk" and after.context is not None and after.context.said == ()
+
+
+@pytest.mark.parametrize(("follow_up", "task", "verdict"), [
+    ("so equity research comes in which", "equity_research", "KPO"),
+    ("and data analytics, same thing?", "data_analytics", "KPO"),
+])
+def test_naming_another_task_after_a_verdict_asks_for_its_verdict(
+        engine: Engine, follow_up: str, task: str, verdict: str) -> None:
+    reply = play(engine, "is payroll bpo", follow_up)
+    assert (reply.kind, reply.entry, reply.verdict) == ("classification", task, verdict)
+
+
+@pytest.mark.parametrize("question", ["do they earn more than call centre ppl", "is it risky to give that out",
+                                      "what is market research"])
+def test_a_question_that_mentions_a_task_after_a_verdict_is_answered_as_a_question(
+        engine: Engine, question: str) -> None:
+    assert play(engine, "is payroll bpo", question).kind == "answer"
+
+
+@pytest.mark.parametrize(("message", "entries"), [
+    ("kpo ka full form kya hai aur kpo bpo ka subset hai kya", ["acronyms", "kpo_subset"]),
+    ("bpo kya hota hai aur usme kitni padhai chahiye", ["what_is_bpo", "education"]),
+    ("hello\nwhat does hands vs brain mean\nand is kpo a part of bpo", ["hands_vs_brain", "kpo_subset"]),
+    ("ok so i have placements next month and one company is a kpo and one is bpo, i want to know which pays "
+     "better and does kpo need an mba or something because i only have bsc", ["pay", "education"]),
+])
+def test_every_question_of_a_message_is_answered(engine: Engine, message: str, entries: list[str]) -> None:
+    reply = play(engine, message)
+    assert reply.kind == "parts" and [p.entry for p in reply.parts] == entries
+
+
+def test_and_for_the_other_kind_after_several_answers_is_about_the_last(engine: Engine) -> None:
+    reply = play(engine, "bpo kya hota hai aur usme kitni padhai chahiye", "aur kpo me?")
+    assert reply.kind == "answer" and reply.entry in {"education", "kpo_career"}
