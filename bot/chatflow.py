@@ -20,7 +20,7 @@ from markupsafe import Markup
 from bot.classify import Verdict
 from bot.conversation import Context, FollowUp, FollowUps, pointed_item, pressed
 from bot.focus import without_opener
-from bot.knowledge import VERDICTS, FaqEntry
+from bot.knowledge import VERDICTS, FaqEntry, Task
 from bot.normalize import Query
 from bot.parts import split
 from bot.reply import MAX_BUTTONS, Button, Reply
@@ -98,14 +98,22 @@ class ChatFlow:
         if len(query.content) > NEXT_TASK_WORDS or _DEFINING.match(text):
             return None
         found = self.engine.classifier.find_task(query)
-        if found is None:
-            return None
-        said = set(query.content)
-        names = [set(self.engine.normalizer.content(words).split()) for words in (found[0].name, *found[0].aliases)]
-        named = next((n for n in names if n <= said), None)  # the task named in full, not "risky" for risk analysis
-        if named is None or not self.follow_ups.neutral(said - named):
+        named = self._named_in_full(query, found[0]) if found else None
+        if found is None or named is None or not self.follow_ups.neutral(set(query.content) - named):
             return None  # "do they earn more than call centre ppl" asks about pay, not a verdict
         return self.engine.classification(found[0].name, Verdict.listed(*found))
+
+    def _named_in_full(self, query: Query, task: Task) -> set[str] | None:
+        """The words of the task's name or alias the message holds in full (not "risky" for
+        risk analysis, nor "diagnosis" for remote medical reporting and diagnosis)."""
+        said = set(query.content)
+        names = [set(self.engine.normalizer.content(words).split()) for words in (task.name, *task.aliases)]
+        return next((n for n in names if n <= said), None)
+
+    def _names_task(self, words: str) -> bool:
+        query = self.engine.normalizer.query(words)
+        found = self.engine.classifier.find_task(query)
+        return found is not None and self._named_in_full(query, found[0]) is not None
 
     def _bare_kind_question(self, query: Query) -> bool:
         """ "bpo or kpo?", "which one do we need": asks which kind, names no work of its own."""
@@ -119,7 +127,7 @@ class ChatFlow:
     def _several(self, text: str, query: Query) -> Reply | None:
         """The reply to a message that names several tasks or asks several questions."""
         parts = split(text)
-        if query.hinglish and (parts is None or parts.kind != "questions"):
+        if query.hinglish and parts is None:
             parts = split(query.english)  # the tasks of "payroll aur data entry kaunsa hai" in English
         if parts is None:
             return None
@@ -245,15 +253,23 @@ class ChatFlow:
         ("patent filing and data entry"), not where they name one ("regulatory and compliance")."""
         out: list[str] = []
         for item in items:
-            halves = re.split(r"\s+(?:and|or|&)\s+", item, maxsplit=1, flags=re.IGNORECASE)
-            named = [self.engine.classifier.find_task(self.engine.normalizer.query(h)) for h in halves]
-            out.extend(halves if len(halves) == 2 and all(named) else [item])
+            halves = re.split(r"\s+(?:and|or|&|aur)\s+", item, maxsplit=1, flags=re.IGNORECASE)
+            out.extend(halves if len(halves) == 2 and all(self._names_task(h) for h in halves) else [item])
         return out
 
     def _questions(self, text: str, questions: Sequence[str]) -> Reply | None:
         """Each question of a message that asks several, answered in one reply."""
-        replies = [(q, self.engine.reply(q)) for q in _carry_kinds(questions, self.engine.classifier.kinds_named,
-                                                            self.engine.normalizer.query)]
+        replies: list[tuple[str, Reply]] = []
+        named: frozenset[str] = frozenset()
+        for question in _carry_kinds(questions, self.engine.classifier.kinds_named, self.engine.normalizer.query):
+            own = self.engine.classifier.kinds_named(self.engine.normalizer.query(question))
+            reply = self.engine.reply(question)
+            if replies and not own and not outright(reply):  # "what does bpo stand for and whats an example"
+                about = next(iter(named)).upper() if len(named) == 1 else "BPO or KPO"
+                retried = self.engine.reply(f"{question} ({about})")
+                reply = retried if outright(retried) else reply
+            named = own or named
+            replies.append((question, reply))
         understood = [(q, r) for q, r in replies if r.kind != "fallback"]
         if len(understood) >= 2:
             replies = understood  # "I'm a B.Com student from Pune." is context, not a question

@@ -39,11 +39,13 @@ _WANT_TO_KNOW = re.compile(
 _TAG = re.compile(
     r"[\s,:;\-–—]*(?:(?:which|what)\s+(?:is|are|one|ones|kind|type|about)\b.*|same\s+(?:category|kind|type|"
     r"thing)\b.*|(?:(?:are|r)\s+(?:they|these|those)|"
-    r"is\s+(?:it|each|this|that))\b.*|(?:bpo|kpo)\s*(?:or|/|r)\s*(?:bpo|kpo)\b.*)"
+    r"is\s+(?:it|each|this|that))\b.*|(?:bpo|kpo)\s*(?:or|/|r)\s*(?:bpo|kpo)\b.*|"
+    r"(?:which|kaunsa|kaun\s+sa)\s+(?:bpo|kpo)\b.*)"
     r"|\s*[,:;\-–—]\s*(?:bpo|kpo)\s*\??\s*$",
     re.IGNORECASE)
-_LIST_SPLIT = re.compile(r"\s*(?:,|;|/|\+|\band\s+also\b|\band\b|\bn\b|\bor\b|&|\bplus\b)\s*", re.IGNORECASE)
-_HARD_SPLIT = re.compile(r"\s*(?:,|;|/|\+|&)\s*(?:and\s+|or\s+)?", re.IGNORECASE)
+_LIST_SPLIT = re.compile(r"\s*(?:,|;|/|\+|\band\s+also\b|\band\b|\baur\b|\bn\b|\bor\b|&|\bplus\b)\s*",
+                         re.IGNORECASE)
+_HARD_SPLIT = re.compile(r"\s*(?:,|;|/|\+|&)\s*(?:and\s+|or\s+|aur\s+)?|\s+aur\s+", re.IGNORECASE)
 """Separators that never occur inside a task's name ("regulatory and compliance research")."""
 _SOMEONE = re.compile(
     r"\b(?:and|while|but)\s+(?:another|the other|one more|someone else|a second|also someone|someone)"

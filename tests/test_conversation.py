@@ -63,3 +63,26 @@ def test_every_question_of_a_message_is_answered(engine: Engine, message: str, e
 def test_and_for_the_other_kind_after_several_answers_is_about_the_last(engine: Engine) -> None:
     reply = play(engine, "bpo kya hota hai aur usme kitni padhai chahiye", "aur kpo me?")
     assert reply.kind == "answer" and reply.entry in {"education", "kpo_career"}
+
+
+@pytest.mark.parametrize(("message", "wanted"), [
+    ("what does bpo stand for and whats an example", [("answer", "acronyms"), ("answer", "bpo_examples")]),
+    ("kpo kya hai aur iske examples kya hain", [("answer", "what_is_kpo"), ("answer", "kpo_examples")]),
+    ("is telemarketing bpo or kpo, and which side pays better?",
+     [("classification", "telemarketing"), ("answer", "pay")]),
+])
+def test_a_later_question_that_leans_on_an_earlier_one_is_read_with_its_kind(
+        engine: Engine, message: str, wanted: list[tuple[str, str]]) -> None:
+    reply = play(engine, message)
+    assert reply.kind == "parts" and [(p.kind, p.entry) for p in reply.parts] == wanted
+
+
+@pytest.mark.parametrize(("message", "verdicts"), [
+    ("bookkeeping, forensic accounting aur tax advisory, kaunsa bpo kaunsa kpo?", ["BPO", "KPO", "KPO"]),
+    ("1) appointment scheduling\n2) remote medical reporting and diagnosis\n3) clinical data analysis",
+     ["BPO", "KPO", "KPO"]),
+    ("- supplier follow-up calls\n- supply chain and network optimisation", ["BPO", "KPO"]),
+    ("payroll, patent filing and data entry: bpo or kpo?", ["BPO", "KPO", "BPO"]),
+])
+def test_each_task_of_a_list_gets_one_verdict(engine: Engine, message: str, verdicts: list[str]) -> None:
+    assert [v for _, v in play(engine, message).verdicts] == verdicts
