@@ -314,9 +314,10 @@ class ChatFlow:
         if len(last.verdicts) > 1:
             return replace(settled, items=tuple(words for words, _ in last.verdicts))
         if last.kind == "answer" and last.entry is not None:
-            task = next((t.id for t in self.engine.kb.tasks.values() if t.faq == last.entry), None)
-            return replace(settled, entry=last.entry, kind=self._entry_kinds.get(last.entry),
-                           verdict=_kind(last.verdict), task=task if last.verdict else None)
+            task = next((t for t in self.engine.kb.tasks.values() if t.faq == last.entry), None)
+            kind = self._entry_kinds.get(last.entry) or _kind(task.verdict if task else None)
+            return replace(settled, entry=last.entry, kind=kind,  # legal_process is about KPO work
+                           verdict=_kind(last.verdict), task=task.id if task and last.verdict else None)
         if last.kind == "classification" and last.verdict is not None:
             listed = last.entry if last.entry in self.engine.kb.tasks else None
             work = None if listed else (last.verdicts[-1][0] if last.verdicts else text)

@@ -154,7 +154,7 @@ _FILLERS = ("please", "pls", "bro", "sir", "yaar", "ok", "okay", "so", "then", "
 """Words that do not change what a follow-up asks ("say it more simply pls")."""
 
 _OTHER_WORDS = ("and", "for", "about", "in", "of", "the", "then", "how", "what", "same", "question", "also",
-                "too", "side", "people", "ones", "one", "kind", "type", "other", "with", "ke", "me", "wale")
+                "too", "side", "people", "ones", "one", "kind", "type", "other", "with", "ke", "me", "wale", "tell")
 """The only words besides BPO or KPO that "the same for the other kind" may hold."""
 
 _INTENTS: dict[str, Intent] = {"reason": "reason", "simpler": "simpler", "example": "example",

@@ -86,3 +86,11 @@ def test_a_later_question_that_leans_on_an_earlier_one_is_read_with_its_kind(
 ])
 def test_each_task_of_a_list_gets_one_verdict(engine: Engine, message: str, verdicts: list[str]) -> None:
     assert [v for _, v in play(engine, message).verdicts] == verdicts
+
+
+def test_an_example_after_an_entry_about_one_kinds_work_is_of_that_kind(engine: Engine) -> None:
+    assert play(engine, "what is legal process outsourcing", "example pls").entry == "kpo_examples"
+
+
+def test_tell_me_about_the_other_kind_in_romanised_hindi(engine: Engine) -> None:
+    assert play(engine, "kpo examples", "bpo ka bhi batao").entry == "bpo_examples"
