@@ -61,7 +61,7 @@ class ChatFlow:
             answered = self._in_context(text, query, live)
             if answered is not None:
                 return answered
-        reply = self._several(text, query) or self.engine.reply(text)
+        reply = self._described_then_asked(text, live) or self._several(text, query) or self.engine.reply(text)
         unlisted = reply.kind == "classification" and reply.entry is None
         if (reply.kind == "fallback" and _ABOUT_ME.match(text) or unlisted and _WHO_WE_ARE.match(text)) \
                 and not _asks(text):
@@ -74,6 +74,8 @@ class ChatFlow:
         if self.engine.smalltalk_id(query) is not None and not (follow and follow.intent in _OVER_SMALLTALK):
             return None  # "thanks", "ok", "hello": small talk, whatever came before ("how so?" is no thanks)
         item = pointed_item(text, len(live.items))
+        if item is None and not live.asked:
+            item = self._item_by_words(text, query, live.items)
         if item is not None:
             pointed = live.items[item]
             if not live.asked:
@@ -91,6 +93,15 @@ class ChatFlow:
         if follow is not None:
             return self._follow_up(follow, live, text)
         return self._next_task(text, query) if live.verdict is not None and live.entry is None else None
+
+    def _item_by_words(self, text: str, query: Query, items: Sequence[str]) -> int | None:
+        """The one listed task a short "why?" names by a word of it ("how so for the reporting one")."""
+        if len(items) < 2 or len(text.split()) > FOLLOW_UP_WORDS + 3 or not _WHY_WHICH.search(text):
+            return None
+        said = {t[:5] for t in query.content if len(t) >= 4}
+        sharing = [n for n, item in enumerate(items)
+                   if said & {t[:5] for t in self.engine.normalizer.query(item).content if len(t) >= 4}]
+        return sharing[0] if len(sharing) == 1 else None
 
     def _next_task(self, text: str, query: Query) -> Reply | None:
         """ "so equity research comes in which", "and data analytics, same thing?" after a verdict:
@@ -114,6 +125,18 @@ class ChatFlow:
         query = self.engine.normalizer.query(words)
         found = self.engine.classifier.find_task(query)
         return found is not None and self._named_in_full(query, found[0]) is not None
+
+    def _described_then_asked(self, text: str, live: Context | None) -> Reply | None:
+        """ "we want scans read remotely by specialists. so what do we need?": the work
+        described, then the decide follow-up, in one message."""
+        found = _LAST_SENTENCE.search(text)
+        if found is None or not text[:found.start()].strip():
+            return None
+        follow = self.follow_ups.find(self.engine.normalizer.query(found.group(1)))
+        if follow is None or follow.intent != "decide":
+            return None
+        heard = (live or Context(at=0.0)).heard(text[:found.start()].strip(" .!,"), 0.0)
+        return self._decide_work(replace(heard, items=(), verdict=None, task=None), found.group(1))
 
     def _bare_kind_question(self, query: Query) -> bool:
         """ "bpo or kpo?", "which one do we need": asks which kind, names no work of its own."""
@@ -159,7 +182,7 @@ class ChatFlow:
         if follow.intent == "other_kind":
             return self._other_kind(ctx, text)
         if follow.intent == "decide":
-            return self._decide_work(ctx)
+            return self._decide_work(ctx, text)
         if ctx.verdict is not None and not _QUESTION.match(follow.rest):  # "and bookkeeping?"
             query = self.engine.normalizer.query(follow.rest)
             several = self._several(follow.rest, query)
@@ -169,10 +192,15 @@ class ChatFlow:
                 return self._judge_words(follow.rest)
         return None
 
-    def _decide_work(self, ctx: Context) -> Reply | None:
+    def _decide_work(self, ctx: Context, ask: str = "") -> Reply | None:
         """ "So what do we need?" after the user described their work over a few messages."""
         if ctx.items and not ctx.said:
             return self._tasks(" ".join(ctx.items), ctx.items)
+        if len(ctx.said) >= 2 and _EACH.search(ask):  # "which type for each?": one verdict per message
+            work = [s for s in ctx.said if not _WHO_WE_ARE.match(s) and self._verdict_of(s)]
+            each = self._tasks(" ".join(work), work)
+            if each is not None:
+                return each
         for said in reversed(ctx.said):
             parts = split(said)
             if parts is not None and parts.kind != "questions":
@@ -376,6 +404,11 @@ _QUESTION = re.compile(r"(?:what|whats|which|who|how|why|when|where|is|are|does|
                        re.IGNORECASE)
 
 
+_LAST_SENTENCE = re.compile(r"[.!?\n]\s*([^.!?\n]+[.!?]*)\s*$")
+"""The last sentence of a message that has several."""
+_WHY_WHICH = re.compile(r"\b(?:why|how so|how come|reason|kyu|kyun|which|bpo|kpo)\b", re.IGNORECASE)
+_EACH = re.compile(r"\b(?:each|both|which is which|dono|har ek|separately|respectively)\b", re.IGNORECASE)
+"""Asking for a verdict per thing described ("which type for each?")."""
 _DEFINING = re.compile(r"\s*(?:what\s+is|what's|whats|define|explain|meaning|describe)\b", re.IGNORECASE)
 """A message that asks what something is wants the FAQ's answer, not a verdict."""
 _ABOUT_ME = re.compile(
@@ -384,7 +417,8 @@ _ABOUT_ME = re.compile(
     re.IGNORECASE)
 """A message about the user's own business or work ("I run a bakery", "our team handles ...")."""
 _WHO_WE_ARE = re.compile(
-    r"^\s*(?:hi|hello|hey)?[,!. ]*(?:i|we)(?:'m|'re| am| are| run| own| have| manage)\s+(?:a|an|my|our)\s+"
+    r"^\s*(?:hi|hello|hey)?[,!. ]*(?:i|we|(?:me|my\s+\w+)\s+and\s+(?:my\s+\w+|i))"
+    r"(?:'m|'re| am| are| run| own| have| manage)\s+(?:a|an|my|our)\s+"
     r"(?:(?!\b(?:who|that|to|which|where)\b)[\w&'-]+[\s,]*){1,6}$", re.IGNORECASE)
 """Who the user is, not what work they want done ("I have an online clothing store")."""
 

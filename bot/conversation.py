@@ -82,11 +82,11 @@ class FollowUps:
         self._phrases: dict[str, Intent] = {}
         self._fillers = frozenset(t for w in _FILLERS for t in normalizer.tokens(w))
         for intent, phrases in chat.follow_ups.items():
-            for phrase in phrases:
-                tokens = normalizer.tokens(phrase)
-                key = " ".join(t for t in tokens if t not in self._fillers) or " ".join(tokens)
-                if key:
-                    self._phrases.setdefault(key, _intent(intent))
+            for phrase in phrases:  # as written, and as a message reads it ("kisko dein": "who give")
+                for tokens in (normalizer.tokens(phrase), list(normalizer.query(phrase).tokens)):
+                    key = " ".join(t for t in tokens if t not in self._fillers) or " ".join(tokens)
+                    if key:
+                        self._phrases.setdefault(key, _intent(intent))
         self._keywords = {_intent(i): frozenset(t for w in words for t in normalizer.tokens(w))
                           for i, words in chat.keywords.items()}
         self._kinds = frozenset(normalizer.tokens("bpo kpo"))

@@ -65,10 +65,14 @@ class Normalizer:
         self._synonyms = PhraseMap(lexicon.synonyms)
         self._hinglish = PhraseMap(lexicon.hinglish)
         self._hinglish_markers = lexicon.hinglish_markers
+        kinds = lexicon.kind_words
+        pairs = {f"{one} or {other}": [f"{a} or {b}" for a in kinds[one] for b in kinds[other]]
+                 for one, other in (("bpo", "kpo"), ("kpo", "bpo")) if one in kinds and other in kinds}
         self._kinds = PhraseMap({f"{kind} {noun}": [f"{word} {noun}" for word in words]
-                                 for kind, words in lexicon.kind_words.items()
-                                 for noun in lexicon.kind_nouns})
-        """"the expert firm" -> "the kpo firm": BPO and KPO named by what they do."""
+                                 for kind, words in kinds.items()
+                                 for noun in lexicon.kind_nouns} | pairs)
+        """"the expert firm" -> "the kpo firm", "routine or expert?" -> "bpo or kpo?": BPO and
+        KPO named by what they do."""
         self._by_initial: dict[str, tuple[str, ...]] = {}
         self._known: frozenset[str] = frozenset()
         self._known_stems: frozenset[str] = frozenset()

@@ -37,7 +37,7 @@ _WANT_TO_KNOW = re.compile(
     r"^.*?\b(?:i\s+(?:want|wanna|would like)\s+to\s+know|tell\s+me|i\s+wonder|wondering)\s+", re.IGNORECASE)
 """Where a remark turns into an ask: "..., i want to know which pays better"."""
 _TAG = re.compile(
-    r"[\s,:;\-–—]*(?:(?:which|what)\s+(?:is|are|one|ones|kind|type|about)\b.*|same\s+(?:category|kind|type|"
+    r"[\s,:;\-–—]*(?:(?:which|what)\s+(?:is|are|r|one|ones|kind|type|about)\b.*|same\s+(?:category|kind|type|"
     r"thing)\b.*|(?:(?:are|r)\s+(?:they|these|those)|"
     r"is\s+(?:it|each|this|that))\b.*|(?:bpo|kpo)\s*(?:or|/|r)\s*(?:bpo|kpo)\b.*|"
     r"(?:which|kaunsa|kaun\s+sa)\s+(?:bpo|kpo)\b.*)"
@@ -45,7 +45,8 @@ _TAG = re.compile(
     re.IGNORECASE)
 _LIST_SPLIT = re.compile(r"\s*(?:,|;|/|\+|\band\s+also\b|\band\b|\baur\b|\bn\b|\bor\b|&|\bplus\b)\s*",
                          re.IGNORECASE)
-_HARD_SPLIT = re.compile(r"\s*(?:,|;|/|\+|&)\s*(?:and\s+|or\s+|aur\s+)?|\s+aur\s+", re.IGNORECASE)
+_HARD_SPLIT = re.compile(r"\s*(?:,|;|/|\+|&)\s*(?:and\s+|or\s+|aur\s+)?|\s+(?:aur|vs\.?|versus)\s+",
+                         re.IGNORECASE)
 """Separators that never occur inside a task's name ("regulatory and compliance research")."""
 _SOMEONE = re.compile(
     r"\b(?:and|while|but)\s+(?:another|the other|one more|someone else|a second|also someone|someone)"

@@ -94,3 +94,29 @@ def test_an_example_after_an_entry_about_one_kinds_work_is_of_that_kind(engine: 
 
 def test_tell_me_about_the_other_kind_in_romanised_hindi(engine: Engine) -> None:
     assert play(engine, "kpo examples", "bpo ka bhi batao").entry == "bpo_examples"
+
+
+@pytest.mark.parametrize(("messages", "verdicts"), [
+    (["data verification vs data mining and insight, which is which?"], ["BPO", "KPO"]),
+    (["we want to outsource payroll and also some sales forecasting, what r they"], ["BPO", "KPO"]),
+    (["me and my bro run a software company", "we get loads of basic how-do-i-reset-my-password tickets",
+      "we also want someone to analyse our churn data", "which type for each?"], ["BPO", "KPO"]),
+])
+def test_work_named_in_several_ways_gets_a_verdict_each(
+        engine: Engine, messages: list[str], verdicts: list[str]) -> None:
+    assert [v for _, v in play(engine, *messages).verdicts] == verdicts
+
+
+def test_a_task_of_a_list_is_pointed_at_by_one_of_its_words(engine: Engine) -> None:
+    reply = play(engine, "reservation handling + business intelligence reporting, bpo or kpo?",
+                 "how so for the reporting one")
+    assert (reply.entry, reply.verdict) == ("business_intelligence", "KPO")
+
+
+@pytest.mark.parametrize("messages", [
+    ["we're a hospital in a tier-2 city", "we want scans read remotely by specialists and reports sent back. "
+                                          "so what do we need?"],
+    ["we r an fmcg brand, want to predict next year's sales for each region using past data", "kisko dein"],
+])
+def test_work_described_then_the_ask_gets_a_verdict(engine: Engine, messages: list[str]) -> None:
+    assert play(engine, *messages).verdict == "KPO"
