@@ -61,7 +61,7 @@ class ChatFlow:
             answered = self._in_context(text, query, live)
             if answered is not None:
                 return answered
-        reply = self._described_then_asked(text, live) or self._several(text, query) or self.engine.reply(text)
+        reply = self._several(text, query) or self._described_then_asked(text, live) or self.engine.reply(text)
         unlisted = reply.kind == "classification" and reply.entry is None
         if (reply.kind == "fallback" and _ABOUT_ME.match(text) or unlisted and _WHO_WE_ARE.match(text)) \
                 and not _asks(text):

@@ -45,8 +45,9 @@ _TAG = re.compile(
     re.IGNORECASE)
 _LIST_SPLIT = re.compile(r"\s*(?:,|;|/|\+|\band\s+also\b|\band\b|\baur\b|\bn\b|\bor\b|&|\bplus\b)\s*",
                          re.IGNORECASE)
-_HARD_SPLIT = re.compile(r"\s*(?:,|;|/|\+|&)\s*(?:and\s+|or\s+|aur\s+)?|\s+(?:aur|vs\.?|versus)\s+",
-                         re.IGNORECASE)
+_HARD_SPLIT = re.compile(r"\s*(?:,|;|/|\+|&)\s*(?:and\s+|or\s+|aur\s+)?|\s+aur\s+", re.IGNORECASE)
+_VERSUS = re.compile(r"\s+(?:vs\.?|versus)\s+", re.IGNORECASE)
+"""Between two tasks only before "which is which?": "kpo vs bpo salary" is one question."""
 """Separators that never occur inside a task's name ("regulatory and compliance research")."""
 _SOMEONE = re.compile(
     r"\b(?:and|while|but)\s+(?:another|the other|one more|someone else|a second|also someone|someone)"
@@ -143,7 +144,8 @@ def _task_list(text: str) -> tuple[str, ...] | None:
     if _asks(head):
         head = re.sub(r"^.*?\b(?:is|are|classify|for)\s*:?\s+", "", head, flags=re.IGNORECASE) \
             if _asks(head) else head
-    pieces = _pieces(head)
+    versus = _VERSUS.search(head) and not _KINDS.search(head)  # "data verification vs data mining, which is which?"
+    pieces = [_clean(p) for p in _VERSUS.split(head)] if versus else _pieces(head)
     if not 2 <= len(pieces) <= MAX_PARTS or any(len(p.split()) > MAX_TASK_WORDS for p in pieces):
         return None
     if any(_asks(p) for p in pieces):
