@@ -49,8 +49,17 @@ class ChatFlow:
         The reply carries the new context for the adapter to keep.
         """
         live = context if context is not None and not context.expired(now, self.engine.context_minutes) else None
-        reply = self._turn(without_opener(text), live)
+        reply = self._turn(self._without_courtesy(without_opener(text)), live)
         return replace(reply, context=self._next_context(reply, text, live, now))
+
+    def _without_courtesy(self, text: str) -> str:
+        """ "Thank you. Could you please explain the reason?": the thanks before an ask is no reply's
+        subject; the ask is."""
+        found = _FIRST_SENTENCE.match(text)
+        if found is None or not text[found.end():].strip():
+            return text
+        said = self.engine.normalizer.query(found.group(1))
+        return text[found.end():].strip() if self.engine.smalltalk_id(said) is not None else text
 
     def _turn(self, text: str, live: Context | None) -> Reply:
         query = self.engine.normalizer.query(text)
@@ -369,19 +378,26 @@ def _one_kind(kinds: frozenset[str]) -> Literal["BPO", "KPO"] | None:
 
 def _carry_kinds(questions: Sequence[str], kinds: Callable[[Query], frozenset[str]],
                  query: Callable[[str], Query]) -> list[str]:
-    """Later questions with "it" standing for the kind an earlier one named:
-    "explain bpo. and is kpo part of it?" asks whether KPO is part of BPO."""
+    """Later questions with "it" standing for the kind an earlier one named, "them" for both
+    when both were named: "explain bpo. and is kpo part of it?" asks whether KPO is part of BPO;
+    "1. define bpo 2. define kpo 3. difference between them" asks for the difference."""
     out: list[str] = []
     named: str | None = None
+    seen: set[str] = set()
     for question in questions:
         own = kinds(query(question))
-        if named is not None and re.search(r"\b(?:it|them|they|that one)\b", question, re.IGNORECASE) \
-                and named not in own:
-            question = re.sub(r"\b(?:it|them|they|that one)\b", named.upper(), question, count=1,
-                              flags=re.IGNORECASE)
+        if len(seen) == 2 and not own and _BOTH.search(question):
+            question = _BOTH.sub("BPO and KPO", question, count=1)
+        elif named is not None and _ONE.search(question) and named not in own:
+            question = _ONE.sub(named.upper(), question, count=1)
         named = next(iter(own)) if len(own) == 1 else named
+        seen |= own
         out.append(question)
     return out
+
+
+_ONE = re.compile(r"\b(?:it|them|they|that one)\b", re.IGNORECASE)
+_BOTH = re.compile(r"\b(?:them|they|both|the two|dono)\b", re.IGNORECASE)
 
 
 def fit(texts: Sequence[str], limit: int) -> list[str]:
@@ -404,6 +420,7 @@ _QUESTION = re.compile(r"(?:what|whats|which|who|how|why|when|where|is|are|does|
                        re.IGNORECASE)
 
 
+_FIRST_SENTENCE = re.compile(r"\s*([^.!?\n]+)[.!?\n]+\s*")
 _LAST_SENTENCE = re.compile(r"[.!?\n]\s*([^.!?\n]+[.!?]*)\s*$")
 """The last sentence of a message that has several."""
 _WHY_WHICH = re.compile(r"\b(?:why|how so|how come|reason|kyu|kyun|which|bpo|kpo)\b", re.IGNORECASE)

@@ -120,3 +120,22 @@ def test_a_task_of_a_list_is_pointed_at_by_one_of_its_words(engine: Engine) -> N
 ])
 def test_work_described_then_the_ask_gets_a_verdict(engine: Engine, messages: list[str]) -> None:
     assert play(engine, *messages).verdict == "KPO"
+
+
+def test_thanks_before_an_ask_does_not_hide_the_ask(engine: Engine) -> None:
+    reply = play(engine, "Kindly tell me whether telemarketing falls under BPO or KPO.",
+                 "Thank you. Could you please explain the reason for the same?")
+    assert (reply.kind, reply.verdict) == ("classification", "BPO")
+
+
+def test_them_after_naming_both_kinds_stands_for_both(engine: Engine) -> None:
+    reply = play(engine, "1. define bpo 2. define kpo 3. difference between them")
+    assert [p.entry for p in reply.parts] == ["what_is_bpo", "what_is_kpo", "difference"]
+
+
+@pytest.mark.parametrize(("messages", "entry"), [
+    (["wht is kpo", "simpler pls i dont understand big words"], "what_is_kpo"),
+    (["wht is kpo", "and the other type?"], "what_is_bpo"),
+])
+def test_short_follow_ups_in_other_words(engine: Engine, messages: list[str], entry: str) -> None:
+    assert play(engine, *messages).entry == entry
