@@ -162,3 +162,12 @@ def test_the_terminal_chat_says_when_the_picture_cannot_be_saved(
     reply = session.turn(str(1 + [b.data for b in buttons_of(session.turn("/compare"))].index("p:compare")))
     shown = parse_html(reply.text)
     assert "could not be saved" in shown and "kpo-bot compare --png FILE" in shown
+
+
+def test_typing_picture_under_a_card_asks_for_it(engine: Engine) -> None:
+    session = Session(engine)
+    session.turn("/compare")
+    assert session.context is not None and session.context.card
+    assert engine.step_text("picture", None, 1.0, session.context)[1].kind == "picture"
+    for text in ("a", "as"):  # the label's short words press nothing
+        assert engine.step_text(text, None, 1.0, session.context)[1].kind != "picture"
