@@ -19,6 +19,7 @@ from bot import callbacks
 from bot.knowledge import Dimension, FaqEntry, KnowledgeBase, Task
 from bot.matching import Hit
 from bot.normalize import Normalizer, Query
+from bot.picture import Picture, Table
 from bot.render import Renderer, shorten
 from bot.reply import Button, Reply
 from bot.tuning import CARD_DIMENSION_MATCH, CARD_FAQ_MATCH, CARD_TASK_MATCH, VERDICT_LISTING
@@ -68,14 +69,24 @@ class Cards:
         A cached result holds references to the cards below, made once per entry, so a
         query costs a tuple of pointers, not 60 rendered cards (every keystroke is a query)."""
         self._cards: dict[str, Card] = {}
+        self._picture: Picture | None = None
 
     # --- the /compare browser -------------------------------------------------------
 
     def overview(self, edit: bool = False) -> Reply:
-        """The whole comparison as one card, with a button per dimension."""
+        """The whole comparison as one card, with a button per dimension and one for the picture."""
         buttons = [Button(d.name, callbacks.encode("d", d.id)) for d in self.dimensions]
         rows = tuple(tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2))
-        return Reply("comparison", self._overview_text(), rows, edit=edit)
+        return Reply("comparison", self._overview_text(), (*rows, (self._picture_button(),)), edit=edit)
+
+    def picture(self) -> Reply:
+        """The whole comparison as one picture, its caption citing the sources."""
+        if self._picture is None:
+            self._picture = comparison_picture(self.kb, self.renderer)
+        return Reply("picture", self._picture.caption, picture=self._picture)
+
+    def _picture_button(self) -> Button:
+        return Button(self.renderer.label("compare_picture"), callbacks.encode("p", "compare"))
 
     def dimension(self, dimension_id: str, edit: bool = True) -> Reply | None:
         """One dimension's card with Previous, Overview and Next buttons."""
@@ -88,7 +99,8 @@ class Cards:
         nav = (Button(label("compare_previous"), callbacks.encode("d", prev_id)),
                Button(label("compare_overview"), callbacks.encode("o", "compare")),
                Button(label("compare_next"), callbacks.encode("d", next_id)))
-        more = (Button(label("compare_more"), callbacks.encode("a", self.dimensions[index].faq)),)
+        more = (Button(label("compare_more"), callbacks.encode("a", self.dimensions[index].faq)),
+                self._picture_button())
         text = self._dimension_text(self.dimensions[index], index)
         return Reply("comparison", text, (nav, more), edit=edit)
 
@@ -184,6 +196,19 @@ class Cards:
         text = self.renderer.render("card_nothing", query=query)
         return Card("none", self.renderer.label("card_nothing_title"),
                     self.renderer.label("card_nothing_description"), text, "help")
+
+
+def comparison_picture(kb: KnowledgeBase, renderer: Renderer) -> Picture:
+    """The comparison table as a picture: wording from the templates, rows from dimensions.yaml."""
+    label = renderer.label
+    sources = list(kb.sources.values())
+    table = Table(
+        title=label("card_overview_title"),
+        headings=(label("picture_heading_dimension"), label("picture_heading_bpo"), label("picture_heading_kpo")),
+        rows=tuple((d.name, d.bpo, d.kpo) for d in kb.dimensions.values()),
+        footer=renderer.plain("compare_picture_footer", sources=sources))
+    caption = renderer.caption("compare_picture", count=len(kb.dimensions), sources=sources)
+    return Picture(table, caption, label("picture_file"))
 
 
 def _page_start(offset: str, total: int) -> int:

@@ -64,6 +64,11 @@ def _parser() -> argparse.ArgumentParser:
                       help="read lines from standard input and print one JSON object per line")
     chat.set_defaults(handler=_chat)
 
+    compare = sub.add_parser("compare", help="print the BPO/KPO comparison, or write it as a picture")
+    compare.add_argument("--png", metavar="FILE", type=Path,
+                         help="write the comparison as a PNG picture (the one the bot sends) to FILE")
+    compare.set_defaults(handler=_compare)
+
     run = sub.add_parser(
         "run", help="run the Telegram bot (token from TELEGRAM_BOT_TOKEN or .env, never a flag)",
         description="Flags override the environment, which overrides .env; see the README.")
@@ -154,6 +159,29 @@ def _lines(stream: TextIO, interactive: bool) -> Iterable[str]:
         if not interactive and line == "":
             return
         yield line.rstrip("\r\n")
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from bot.cards import comparison_picture
+    from bot.picture import png_size
+    from bot.terminal import to_terminal
+
+    kb, renderer = load(), Renderer()
+    if args.png is None:
+        overview = renderer.render("compare_overview", dimensions=list(kb.dimensions.values()),
+                                   sources=list(kb.sources.values()))
+        print(to_terminal(overview, color=sys.stdout.isatty()))
+        return 0
+    picture = comparison_picture(kb, renderer)
+    png = picture.png()
+    try:
+        args.png.write_bytes(png)
+    except OSError as exc:
+        print(f"kpo-bot: cannot write {args.png}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_INVALID
+    width, height = png_size(png)
+    print(f"wrote {args.png}: {width}x{height} px, {len(png) / 1000:.0f} kB")
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:

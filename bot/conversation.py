@@ -167,9 +167,10 @@ _CARD_WORDS = {"back": "previous", "prev": "previous", "before": "previous", "fo
 
 
 def card_words(buttons: Sequence[tuple[str, str | None]]) -> tuple[tuple[str, str], ...]:
-    """Each word of each button label with the button's data ("Next »" gives ("next", data))."""
+    """Each word of each button label with the button's data ("Next »" gives ("next", data));
+    words of one or two letters ("As a picture", "Hands or brain") stand for no button."""
     return tuple((word, data) for label, data in buttons if data
-                 for word in re.findall(r"[a-z]+", label.lower()))
+                 for word in re.findall(r"[a-z]{3,}", label.lower()))
 
 
 def pressed(text: str, card: tuple[tuple[str, str], ...]) -> str | None:

@@ -464,6 +464,10 @@ class Engine:
         """Example questions offered on /start and the fallback."""
         return list(self._featured)
 
+    def profile(self) -> tuple[str, str]:
+        """The bot's description ("What can this bot do?") and short description, plain text."""
+        return self.renderer.label("bot_description"), self.renderer.label("bot_short_description")
+
     def commands(self) -> list[tuple[str, str]]:
         """The command menu: (command, description)."""
         names = ("start", "classify", "compare", "help", "cancel", "privacy")
@@ -482,6 +486,8 @@ class Engine:
             return self.comparison()
         if parsed.kind == "o" and parsed.target == "compare":
             return self.cards.overview(edit=True)
+        if parsed.kind == "p" and parsed.target == "compare" and parsed.arg is None:
+            return self.cards.picture()
         if parsed.kind == "d":
             return self.cards.dimension(parsed.target) or self.stale()
         if parsed.kind == "m" and parsed.target == "ask":

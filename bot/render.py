@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 from markupsafe import Markup, escape
 
 from bot.paths import templates_dir
-from bot.tghtml import MAX_MESSAGE_LENGTH, TelegramHTMLError, parse_html
+from bot.tghtml import MAX_CAPTION_LENGTH, MAX_MESSAGE_LENGTH, TelegramHTMLError, parse_html
 
 _BLANK_LINES = re.compile(r"\n{3,}")
 ELLIPSIS = "…"
@@ -94,6 +94,14 @@ class Renderer:
         """A template rendered to Telegram HTML that Telegram will accept."""
         html = self.env.get_template(f"{name}.j2").render(label=self.label, **context)
         return fit(_BLANK_LINES.sub("\n\n", html).strip())
+
+    def caption(self, name: str, **context: Any) -> str:
+        """A template rendered as a photo's caption: Telegram HTML within 1024 characters."""
+        return fit(self.render(name, **context), MAX_CAPTION_LENGTH)
+
+    def plain(self, name: str, **context: Any) -> str:
+        """A template rendered as plain text, as Telegram shows it (for a picture's own text)."""
+        return parse_html(self.render(name, **context))
 
 
 def fit(html: str, limit: int = MAX_MESSAGE_LENGTH) -> str:

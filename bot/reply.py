@@ -7,15 +7,16 @@ from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from bot.conversation import Context
+    from bot.picture import Picture
 
 MAX_BUTTONS = 3
 """Most rows of answer buttons under a reply: more is a wall, not a choice."""
 
 Vote = Literal["up", "down"]
 ReplyKind = Literal["answer", "classification", "suggestions", "fallback", "smalltalk", "start", "help",
-                    "comparison", "dialog", "feedback", "stale", "parts"]
+                    "comparison", "dialog", "feedback", "stale", "parts", "picture"]
 """What a reply is; "stale" is a note for a button press, with no message; "parts" answers
-several questions of one message."""
+several questions of one message; "picture" is a photo, its text the caption."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ class Reply:
     """Those questions, as the user wrote them."""
     context: Context | None = None
     """What this exchange was about, for reading the chat's next message with it."""
+    picture: Picture | None = None
+    """The photo a "picture" reply sends, its text being the caption."""
 
     def as_json(self, question: str) -> dict[str, object]:
         """The `kpo-bot ask --json` record of this reply."""

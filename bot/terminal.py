@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
+import os
 import re
+import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 
 from bot.conversation import Context
 from bot.dialog import DialogState
@@ -73,11 +77,30 @@ class Session:
         reply = self.engine.with_card(reply, self.context, now)
         if reply.context is not None:
             self.context = reply.context
-        # A note (stale press, vote) or a hint mid-dialog leaves the last choices in force.
+        if reply.picture is not None:
+            reply = self._save_picture(reply)
+        # A note (stale press, vote), the picture or a hint mid-dialog leaves the last choices in force.
         new = buttons_of(reply)
-        if new or (reply.kind not in ("stale", "feedback") and self.state is None):
+        if new or (reply.kind not in ("stale", "feedback", "picture") and self.state is None):
             self.choices = new
         return reply
+
+    def _save_picture(self, reply: Reply) -> Reply:
+        """A terminal cannot show a photo: the picture goes to a file, and the reply says where."""
+        assert reply.picture is not None
+        path: str | None = None
+        error = ""
+        try:
+            handle, path = tempfile.mkstemp(prefix="kpo-vs-bpo-", suffix=".png")
+            with os.fdopen(handle, "wb") as out:
+                out.write(reply.picture.png())
+        except OSError as exc:
+            if path is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+            path, error = None, exc.strerror or type(exc).__name__
+        # The caption is for Telegram; the picture itself names its sources.
+        return replace(reply, text=self.engine.renderer.render("picture_saved", path=path, error=error))
 
     def _step(self, text: str, now: float) -> tuple[DialogState | None, Reply]:
         engine, state = self.engine, self.state

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "MAX_CAPTION_LENGTH",
     "MAX_MESSAGE_LENGTH",
     "UTF8_ERROR",
     "Entity",
@@ -34,6 +35,8 @@ MAX_MESSAGE_LENGTH = 4096
 """Most characters (Unicode code points, after parsing) in one message text: Telegram's
 MessageLimit.MAX_TEXT_LENGTH, kept here so that rendering never imports telegram
 (tests/test_tghtml.py checks the two agree)."""
+MAX_CAPTION_LENGTH = 1024
+"""Most characters in a photo's caption, counted the same way (MessageLimit.CAPTION_LENGTH)."""
 
 _SUPPORTED_TAGS = frozenset(
     {

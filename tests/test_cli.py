@@ -1,4 +1,4 @@
-"""The kpo-bot command line: ask, chat, kb check, kb eval and run's start-up errors."""
+"""The kpo-bot command line: ask, chat, compare, kb check, kb eval and run's start-up errors."""
 
 from __future__ import annotations
 
@@ -107,8 +107,31 @@ def test_the_environment_wins_over_dotenv(tmp_path: Path) -> None:
     assert "TELEGRAM_BOT_TOKEN" in result.stderr and "LOUD" not in result.stderr
 
 
+def test_compare_png_writes_the_picture(tmp_path: Path) -> None:
+    from bot.picture import png_size
+
+    target = tmp_path / "compare.png"
+    result = kpo_bot("compare", "--png", str(target))
+    assert result.returncode == 0, result.stderr
+    width, height = png_size(target.read_bytes())
+    assert width == 1080 and f"wrote {target}: {width}x{height} px" in result.stdout
+
+
+def test_compare_png_into_a_missing_folder_says_so_in_one_line(tmp_path: Path) -> None:
+    result = kpo_bot("compare", "--png", str(tmp_path / "no" / "such" / "x.png"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().startswith("kpo-bot: cannot write") and len(result.stderr.splitlines()) == 1
+
+
+def test_compare_prints_the_whole_table() -> None:
+    result = kpo_bot("compare")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("KPO vs BPO at a glance") and "Hands or brain" in result.stdout
+    assert "<b>" not in result.stdout
+
+
 def test_help_everywhere() -> None:
-    for args in (["--help"], ["ask", "--help"], ["chat", "--help"], ["run", "--help"],
+    for args in (["--help"], ["ask", "--help"], ["chat", "--help"], ["run", "--help"], ["compare", "--help"],
                  ["kb", "check", "--help"], ["kb", "eval", "--help"]):
         assert kpo_bot(*args).returncode == 0
 

@@ -650,3 +650,81 @@ async def test_ptb_application_polls_replies_and_confirms(emu: BotAPIEmulator) -
     assert [c.method for c in emu.calls[:3]] == ["getMe", "deleteWebhook", "getUpdates"]
     assert emu.callback_answers[0]["text"] == "KPO" and emu.messages(CHAT)[0].reply_markup is None
     assert emu.updates.pending == [] and emu.updates.confirmed_offset == 3
+
+
+# -- photos and the bot's profile ------------------------------------------------------
+
+
+def image_bytes(width: int, height: int, fmt: str = "PNG") -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (width, height), (200, 220, 240)).save(out, format=fmt)
+    return out.getvalue()
+
+
+async def test_a_photo_upload_then_its_file_id(emu: BotAPIEmulator, bot: ExtBot[None]) -> None:
+    sent = await bot.send_photo(CHAT, image_bytes(1080, 2100), caption="<b>KPO</b> vs BPO", filename="t.png")
+    assert sent.caption == "KPO vs BPO" and sent.caption_entities[0].type == "bold" and sent.text is None
+    largest = sent.photo[-1]
+    assert (largest.width, largest.height) == (1080, 2100)  # within 2560: kept as it is
+    assert [p.width for p in sent.photo] == sorted(p.width for p in sent.photo)
+    again = await bot.send_photo(CHAT, largest.file_id, caption="again")
+    assert again.photo[-1].file_id == largest.file_id and again.caption == "again"
+    assert len(emu.photo_uploads()) == 1 and emu.photo_uploads()[0]["photo"]["file_name"] == "t.png"
+    assert emu.messages(CHAT)[-1].photo is not None and emu.messages(CHAT)[-1].text == "again"
+    big = await bot.send_photo(CHAT, image_bytes(4000, 3000))  # larger than 2560: scaled down
+    assert (big.photo[-1].width, big.photo[-1].height) == (2560, 1920)
+
+
+@pytest.mark.parametrize("width, height, fmt, description", [
+    (1900, 1900, "BMP", "Bad Request: PHOTO_SAVE_FILE_INVALID"),   # 10.8 MB
+    (5000, 5001, "PNG", "Bad Request: PHOTO_INVALID_DIMENSIONS"),  # width + height over 10,000
+    (2100, 100, "PNG", "Bad Request: PHOTO_INVALID_DIMENSIONS"),   # ratio 21
+    (40, 841, "PNG", "Bad Request: PHOTO_INVALID_DIMENSIONS"),     # ratio 21, standing
+])
+async def test_photo_limits(emu: BotAPIEmulator, bot: ExtBot[None], width: int, height: int, fmt: str,
+                            description: str) -> None:
+    with pytest.raises(BadRequest):
+        await bot.send_photo(CHAT, image_bytes(width, height, fmt))
+    assert last_error(emu) == description and emu.messages(CHAT) == []
+
+
+async def test_photo_refusals(emu: BotAPIEmulator, bot: ExtBot[None]) -> None:
+    ok = image_bytes(100, 2000)  # ratio exactly 20 is allowed
+    assert (await bot.send_photo(CHAT, ok, caption="x" * 1024)).caption == "x" * 1024
+    refusals = [
+        (dict(photo=ok, caption="x" * 1025), "Bad Request: message caption is too long"),
+        (dict(photo=ok, caption="&lt;" * 1025), "Bad Request: message caption is too long"),
+        (dict(photo=ok, caption="<b>open"), "Bad Request: can't parse entities: "
+                                            'Can\'t find end tag corresponding to start tag "b"'),
+        (dict(photo=b"not an image"), "Bad Request: IMAGE_PROCESS_FAILED"),
+        (dict(photo="AgACAgIAAxkDAAIBnope"), "Bad Request: wrong file identifier/HTTP URL specified"),
+    ]
+    for kwargs, description in refusals:
+        with pytest.raises(BadRequest):
+            await bot.send_photo(CHAT, **kwargs)  # type: ignore[arg-type]
+        assert last_error(emu) == description
+    emu.forget_files()
+    with pytest.raises(BadRequest, match="(?i)wrong file identifier"):
+        await bot.send_photo(CHAT, emu.messages(CHAT)[0].photo[-1]["file_id"])  # type: ignore[index]
+    with pytest.raises(BadRequest, match="(?i)no text in the message to edit"):
+        await bot.edit_message_text("text", CHAT, emu.messages(CHAT)[0].message_id)
+    assert len(emu.messages(CHAT)) == 1
+
+
+async def test_descriptions_and_their_limits(emu: BotAPIEmulator, bot: ExtBot[None]) -> None:
+    assert await bot.set_my_description("d" * 512) and await bot.set_my_short_description("s" * 120)
+    assert (await bot.get_my_description()).description == "d" * 512
+    assert (await bot.get_my_short_description()).short_description == "s" * 120
+    assert emu.my_description() == "d" * 512 and emu.my_description(short=True) == "s" * 120
+    with pytest.raises(BadRequest, match="(?i)^description is too long"):
+        await bot.set_my_description("d" * 513)
+    with pytest.raises(BadRequest, match="(?i)short description is too long"):
+        await bot.set_my_short_description("s" * 121)
+    assert await bot.set_my_description("hindi", language_code="hi")
+    assert emu.my_description("hi") == "hindi" and emu.my_description() == "d" * 512
+    assert await bot.set_my_description(None)  # no text: removes it
+    assert (await bot.get_my_description()).description == ""

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from telegram.constants import MessageLimit
 
-from bot.tghtml import MAX_MESSAGE_LENGTH, TelegramHTMLError, parse_entities, parse_html
+from bot.tghtml import MAX_CAPTION_LENGTH, MAX_MESSAGE_LENGTH, TelegramHTMLError, parse_entities, parse_html
 from tests.emulator.telegram_text import (
     formatted_text,
     message_text_error,
@@ -201,3 +201,4 @@ def test_parser_only_ever_raises_telegram_html_error(source: str) -> None:
 
 def test_the_length_limit_is_telegrams() -> None:
     assert MAX_MESSAGE_LENGTH == MessageLimit.MAX_TEXT_LENGTH
+    assert MAX_CAPTION_LENGTH == MessageLimit.CAPTION_LENGTH

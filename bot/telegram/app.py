@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -10,6 +11,7 @@ from urllib.parse import urlparse
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -35,6 +37,7 @@ from bot.telegram.request import BotAPIRequest, UpdatesRequest
 from bot.telegram.retry import RetryingRateLimiter
 from bot.telegram.webhook import limit_webhook_bodies
 
+_LOG = logging.getLogger(__name__)
 STATE_FILE = "bot-state.pickle"
 BACKLOG_PER_SLOT = 4
 """Updates fetched but unhandled, per concurrent slot, before polling waits (at most a few
@@ -127,14 +130,27 @@ def register_handlers(app: App, admin_ids: tuple[int, ...] = ()) -> None:
 
 
 async def post_init(app: App) -> None:
-    """Publish the command menu once the bot is known to Telegram."""
+    """Publish the command menu and the bot's profile once the bot is known to Telegram."""
     engine: Engine = app.bot_data[ENGINE_KEY]
     await app.bot.set_my_commands([BotCommand(c, d) for c, d in engine.commands()])
+    await set_profile(app, engine)
     dialogs.restore_timeouts(app)
     operator.schedule_pruning(app)
     if app.job_queue is not None:
         app.job_queue.run_repeating(conversations.sweep_job, conversations.SWEEP_SECONDS,
                                     first=conversations.SWEEP_SECONDS, name="context-sweep")
+
+
+async def set_profile(app: App, engine: Engine) -> None:
+    """Set the description shown in an empty chat ("What can this bot do?") and the short one
+    on the profile page; the bot serves without them, so a failure is one log line."""
+    description, short = engine.profile()
+    try:
+        await app.bot.set_my_description(description)
+        await app.bot.set_my_short_description(short)
+    except TelegramError as exc:
+        _LOG.warning("could not set the bot's description (%s: %s); serving without it",
+                     type(exc).__name__, exc)
 
 
 async def post_shutdown(app: App) -> None:

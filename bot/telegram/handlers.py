@@ -32,7 +32,7 @@ from telegram.helpers import create_deep_linked_url
 
 from bot.dialog import DialogState
 from bot.reply import Reply
-from bot.telegram import conversations, dialogs, operator
+from bot.telegram import conversations, dialogs, operator, pictures
 from bot.telegram.context import engine_of
 
 _LOG = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ async def send(message: Message, reply: Reply) -> Message:
 async def send_turn(message: Message, update: Update, context: ContextTypes.DEFAULT_TYPE,
                     state: DialogState | None, reply: Reply) -> Message:
     """Send a reply that may move the user's dialog on, and remember the dialog."""
-    sent = await send(message, reply)
+    sent = await pictures.send_picture(message, context, reply) if reply.picture else await send(message, reply)
     _remember(update, context, state, sent if reply.buttons else None)
     return sent
 
@@ -288,6 +288,9 @@ async def _handle_press(update: Update, context: ContextTypes.DEFAULT_TYPE, pres
             if "not modified" not in reason:  # a double tap asks for the text already shown
                 raise
         await press.acknowledge()
+    elif reply.picture is not None:
+        await press.acknowledge()
+        sent = await pictures.send_picture(query.message, context, reply, do_quote=False)
     else:
         await press.acknowledge()
         sent = await query.message.reply_text(reply.text, reply_markup=markup(reply), do_quote=False)

@@ -90,7 +90,7 @@ async def test_compare_navigates_every_dimension_and_back(
     emu.user_message(ANN, "/compare")
     overview = (await emu.wait_for_messages(ANN, 1))[-1]
     assert "KPO vs BPO at a glance" in overview.text
-    assert [b["callback_data"] for b in overview.buttons] == [f"d:{d}" for d in kb.dimensions]
+    assert [b["callback_data"] for b in overview.buttons] == [*(f"d:{d}" for d in kb.dimensions), "p:compare"]
     card = await press(emu, overview, f"d:{next(iter(kb.dimensions))}")
     seen = []
     for _ in kb.dimensions:

@@ -8,11 +8,15 @@ known it is used; the few emulator-only refusals are marked.
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
+from PIL import Image, UnidentifiedImageError
 from telegram.constants import (
     BotCommandLimit,
+    BotDescriptionLimit,
+    FileSizeLimit,
     CallbackQueryLimit,
     InlineKeyboardButtonLimit,
     InlineKeyboardMarkupLimit,
@@ -21,7 +25,7 @@ from telegram.constants import (
 )
 
 from .errors import bad_request
-from .telegram_text import message_text_error
+from .telegram_text import caption_error, message_text_error
 
 MAX_ROW_BUTTONS = InlineKeyboardMarkupLimit.BUTTONS_PER_ROW
 MAX_BUTTONS = InlineKeyboardMarkupLimit.TOTAL_BUTTON_NUMBER
@@ -32,6 +36,12 @@ MAX_RESULT_ID = InlineQueryResultLimit.MAX_ID_LENGTH
 MAX_NEXT_OFFSET = InlineQueryLimit.MAX_OFFSET_LENGTH
 MAX_COMMANDS = BotCommandLimit.MAX_COMMAND_NUMBER
 MAX_COMMAND_DESCRIPTION = BotCommandLimit.MAX_DESCRIPTION
+MAX_PHOTO_BYTES = FileSizeLimit.PHOTOSIZE_UPLOAD
+MAX_PHOTO_SIDES = 10_000
+"""A photo's width + height (sendPhoto's documentation)."""
+MAX_PHOTO_RATIO = 20
+MAX_DESCRIPTION = BotDescriptionLimit.MAX_DESCRIPTION_LENGTH
+MAX_SHORT_DESCRIPTION = BotDescriptionLimit.MAX_SHORT_DESCRIPTION_LENGTH
 _ACTIONS = (
     "callback_data", "url", "switch_inline_query", "switch_inline_query_current_chat",
     "switch_inline_query_chosen_chat", "login_url", "web_app", "callback_game", "pay",
@@ -214,3 +224,39 @@ def check_commands(commands: Any) -> list[dict[str, str]]:
         if not 1 <= len(str(command.get("description", "")).strip()) <= MAX_COMMAND_DESCRIPTION:
             raise bad_request("Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
     return [{"command": c["command"], "description": c["description"]} for c in commands]
+
+
+def check_caption(caption: Any, parse_mode: Any) -> str:
+    """A photo's caption Telegram would accept (empty is fine), or Telegram's ApiError."""
+    check_parse_mode(parse_mode)
+    text = "" if caption is None else str(caption)
+    error = caption_error(text, html=is_html(parse_mode))
+    if error:
+        raise bad_request(error)
+    return text
+
+
+def check_photo_upload(upload: dict[str, Any]) -> tuple[int, int]:
+    """An uploaded photo's (width, height): at most 10 MB, width + height at most 10,000,
+    sides at most 20 times each other, and an image at all."""
+    data = upload.get("data", b"")
+    if len(data) > MAX_PHOTO_BYTES:
+        raise bad_request("Bad Request: PHOTO_SAVE_FILE_INVALID")  # Telegram's code for a photo over 10 MB
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+    except (UnidentifiedImageError, OSError, ValueError):
+        raise bad_request("Bad Request: IMAGE_PROCESS_FAILED") from None
+    if width + height > MAX_PHOTO_SIDES or max(width / height, height / width) > MAX_PHOTO_RATIO:
+        raise bad_request("Bad Request: PHOTO_INVALID_DIMENSIONS")
+    return width, height
+
+
+def check_description(value: Any, limit: int, kind: str) -> str:
+    """setMyDescription / setMyShortDescription: 0-512 or 0-120 characters (empty removes it).
+
+    Emulator wording: Telegram's exact description for a long one is not documented."""
+    text = "" if value is None else str(value)
+    if len(text) > limit:
+        raise bad_request(f"Bad Request: {kind} is too long")
+    return text

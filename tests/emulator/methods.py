@@ -8,14 +8,20 @@ when it succeeds.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from typing import Any
 
 from .checks import (
+    MAX_DESCRIPTION,
+    MAX_SHORT_DESCRIPTION,
     check_callback_answer_text,
+    check_caption,
     check_commands,
+    check_description,
     check_inline_answer,
+    check_photo_upload,
     check_reply_markup,
     check_text,
     is_html,
@@ -32,11 +38,15 @@ CHAT_ACTIONS = frozenset(
     }
 )
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+PHOTO_SIDES = (("s", 90), ("m", 320), ("x", 800), ("y", 1280), ("w", 2560))
+"""The sizes Telegram keeps of a photo (longest side); the largest is the photo itself when
+it fits, else the photo scaled down to 2560."""
 METHOD_NAMES = (
     "getMe", "logOut", "close", "getUpdates", "setWebhook", "deleteWebhook", "getWebhookInfo",
     "sendMessage", "editMessageText", "editMessageReplyMarkup", "deleteMessage",
     "answerCallbackQuery", "answerInlineQuery", "setMyCommands", "getMyCommands",
     "deleteMyCommands", "sendChatAction",
+    "sendPhoto", "setMyDescription", "getMyDescription", "setMyShortDescription", "getMyShortDescription",
 )
 CANONICAL = {name.lower(): name for name in METHOD_NAMES}  # Telegram ignores the case
 
@@ -50,6 +60,7 @@ class BotMethods(World):
         self.webhook: dict[str, Any] = {"url": "", "secret_token": None, "max_connections": 40}
         self.webhook_last_error: tuple[int, str] | None = None
         self.inline_message_edits: list[dict[str, Any]] = []
+        self._file_numbers = itertools.count(1)
 
     def _enqueue(self, update: dict[str, Any]) -> dict[str, Any]:
         return self.updates.add(update)
@@ -135,6 +146,8 @@ class BotMethods(World):
             self.inline_message_edits.append({**params, "method": "editMessageText"})
             return True
         message = self._editable(params)
+        if message.photo is not None:
+            raise bad_request("Bad Request: there is no text in the message to edit")
         text, entities = self._render(html, params)
         # Without reply_markup the edit removes the keyboard, as in Telegram.
         if (text, entities, markup) == (message.text, message.entities, message.reply_markup):
@@ -171,6 +184,61 @@ class BotMethods(World):
         self.require_reachable(chat)
         self.chat_actions.append({"chat_id": chat.id, "action": params["action"], "at": now()})
         return True
+
+    # -- photos --------------------------------------------------------------------
+
+    def api_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A new upload (multipart) or a file_id Telegram gave before; URLs are not fetched here."""
+        markup = check_reply_markup(params.get("reply_markup"))
+        html = check_caption(params.get("caption"), params.get("parse_mode"))
+        chat = self.require_chat(params.get("chat_id"))
+        reply_to = self._reply_target(chat, params)
+        sizes = self._photo(params.get("photo"))
+        self.require_reachable(chat)
+        text, entities = formatted_text(html, html=is_html(params.get("parse_mode"))) if html else ("", [])
+        if not params.get("parse_mode") and isinstance(params.get("caption_entities"), list):
+            entities = params["caption_entities"]
+        message = SentMessage(
+            chat_id=chat.id, message_id=chat.next_message_id(), text=text, html=html,
+            parse_mode=params.get("parse_mode"), entities=entities, reply_markup=markup,
+            date=now(), reply_to_message_id=reply_to, photo=sizes,
+        )
+        self.store_sent(message)
+        return self.message_dict(message)
+
+    def _photo(self, photo: Any) -> list[dict[str, Any]]:
+        if isinstance(photo, dict):
+            return self._store_photo(*check_photo_upload(photo), photo.get("size", 0))
+        if not photo:
+            raise bad_request("Bad Request: there is no photo in the request")
+        if str(photo) not in self.files:
+            raise bad_request("Bad Request: wrong file identifier/HTTP URL specified")
+        return self.files[str(photo)]
+
+    def _store_photo(self, width: int, height: int, size: int) -> list[dict[str, Any]]:
+        """Telegram's sizes of a new photo, each with a file_id that sends it again."""
+        number, longest, sizes = next(self._file_numbers), max(width, height), []
+        for letter, side in PHOTO_SIDES:
+            scale = min(1.0, side / longest)
+            sizes.append({
+                "file_id": f"AgACAgIAAxkDAAIB{number:06d}{letter}", "file_unique_id": f"AQAD{number:06d}{letter}",
+                "width": max(1, round(width * scale)), "height": max(1, round(height * scale)),
+                "file_size": round(size * scale * scale),
+            })
+            if scale == 1.0:
+                break
+        for photo_size in sizes:
+            self.files[photo_size["file_id"]] = sizes
+        return sizes
+
+    def forget_files(self) -> None:
+        """Telegram no longer knows any file_id it gave (as after a bot moves to another data centre)."""
+        self.files.clear()
+
+    def photo_uploads(self) -> list[dict[str, Any]]:
+        """The sendPhoto calls that uploaded a file (not a file_id) and succeeded."""
+        return [c.params for c in self.calls
+                if c.method == "sendPhoto" and c.ok and isinstance(c.params.get("photo"), dict)]
 
     def _render(self, html: str, params: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
         """Telegram's stored text and entities (explicit entities only without parse_mode)."""
@@ -239,6 +307,28 @@ class BotMethods(World):
     def api_deleteMyCommands(self, params: dict[str, Any]) -> bool:
         self.commands.pop(_scope_key(params), None)
         return True
+
+    # -- the bot's profile ---------------------------------------------------------
+
+    def api_setMyDescription(self, params: dict[str, Any]) -> bool:
+        text = check_description(params.get("description"), MAX_DESCRIPTION, "description")
+        self.descriptions[("description", str(params.get("language_code") or ""))] = text
+        return True
+
+    def api_getMyDescription(self, params: dict[str, Any]) -> dict[str, str]:
+        return {"description": self.my_description(str(params.get("language_code") or ""))}
+
+    def api_setMyShortDescription(self, params: dict[str, Any]) -> bool:
+        text = check_description(params.get("short_description"), MAX_SHORT_DESCRIPTION, "short description")
+        self.descriptions[("short_description", str(params.get("language_code") or ""))] = text
+        return True
+
+    def api_getMyShortDescription(self, params: dict[str, Any]) -> dict[str, str]:
+        return {"short_description": self.my_description(str(params.get("language_code") or ""), short=True)}
+
+    def my_description(self, language_code: str = "", *, short: bool = False) -> str:
+        """The description (or short description) set for a language ("" for all), for assertions."""
+        return self.descriptions.get(("short_description" if short else "description", language_code), "")
 
     def my_commands(self, scope: dict[str, Any] | None = None, language_code: str = "") -> list[dict[str, str]]:
         """The commands set for a scope (default scope when None), for assertions."""

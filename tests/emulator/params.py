@@ -68,8 +68,9 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
 
 
 def _file_info(value: FileField) -> dict[str, Any]:
-    """An uploaded file, reduced to what a test may want to check."""
-    return {"file_name": value.filename, "content_type": value.content_type, "size": len(value.file.read())}
+    """An uploaded file: its name, type, size and bytes (a photo's dimensions are read from them)."""
+    data = value.file.read()
+    return {"file_name": value.filename, "content_type": value.content_type, "size": len(data), "data": data}
 
 
 def _typed(name: str, value: Any) -> Any:

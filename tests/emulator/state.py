@@ -75,7 +75,7 @@ class SentMessage:
 
     chat_id: int
     message_id: int
-    text: str  # what users see: parsed, cleaned and trimmed like Telegram does
+    text: str  # what users see: parsed, cleaned and trimmed like Telegram does (a photo's caption)
     html: str  # the text exactly as the bot sent it
     parse_mode: str | None
     entities: list[dict[str, Any]]
@@ -85,6 +85,8 @@ class SentMessage:
     edit_count: int = 0
     edit_date: int | None = None
     deleted: bool = False
+    photo: list[dict[str, Any]] | None = None
+    """A photo message's sizes (PhotoSize objects), smallest first; None for a text message."""
 
     @property
     def buttons(self) -> list[dict[str, Any]]:
@@ -127,6 +129,10 @@ class World:
         self.inline_answers: list[dict[str, Any]] = []
         self.chat_actions: list[dict[str, Any]] = []
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
+        self.descriptions: dict[tuple[str, str], str] = {}
+        """(field, language_code) -> the bot's description or short description."""
+        self.files: dict[str, list[dict[str, Any]]] = {}
+        """file_id -> the sizes of the photo it names, for sending it again without an upload."""
         self.calls: list[CallRecord] = []
 
     # -- hooks the server overrides ------------------------------------------------
@@ -212,10 +218,17 @@ class World:
             "from": self.bot_user,
             "chat": self.chats[message.chat_id].to_api(),
             "date": message.date,
-            "text": message.text,
         }
-        if message.entities:
-            data["entities"] = message.entities
+        if message.photo is None:
+            data["text"] = message.text
+            if message.entities:
+                data["entities"] = message.entities
+        else:
+            data["photo"] = message.photo
+            if message.text:
+                data["caption"] = message.text
+            if message.entities:
+                data["caption_entities"] = message.entities
         if message.reply_markup:
             data["reply_markup"] = message.reply_markup
         if message.edit_date:

@@ -10,6 +10,7 @@ UTF-16 units, and the exact Bot API description for a text Telegram refuses.
 from __future__ import annotations
 
 from bot.tghtml import (
+    MAX_CAPTION_LENGTH,
     MAX_MESSAGE_LENGTH,
     UTF8_ERROR,
     Entity,
@@ -107,4 +108,23 @@ def message_text_error(text: str, *, html: bool = True) -> str | None:
         return "Bad Request: message text is empty"
     if len(cleaned) > MAX_MESSAGE_LENGTH:
         return "Bad Request: message is too long"
+    return None
+
+
+def caption_error(text: str, *, html: bool = True) -> str | None:
+    """The Bot API description Telegram would answer for a media caption, or None.
+
+    A caption may be empty; after parsing it may hold at most 1024 characters
+    ("Bad Request: message caption is too long").
+    """
+    if not text:
+        return None
+    try:
+        cleaned, _ = formatted_text(text, html=html)
+    except TelegramHTMLError as exc:
+        if exc.reason == UTF8_ERROR:
+            return "Bad Request: strings must be encoded in UTF-8"
+        return f"Bad Request: can't parse entities: {exc.reason}"
+    if len(cleaned) > MAX_CAPTION_LENGTH:
+        return "Bad Request: message caption is too long"
     return None
