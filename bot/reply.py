@@ -13,9 +13,9 @@ MAX_BUTTONS = 3
 
 Vote = Literal["up", "down"]
 ReplyKind = Literal["answer", "classification", "suggestions", "fallback", "smalltalk", "start", "help",
-                    "comparison", "dialog", "feedback", "stale", "parts"]
+                    "comparison", "dialog", "feedback", "stale", "parts", "quiz"]
 """What a reply is; "stale" is a note for a button press, with no message; "parts" answers
-several questions of one message."""
+several questions of one message; "quiz" belongs to a quiz round."""
 
 
 @dataclass(frozen=True)
