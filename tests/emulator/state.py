@@ -85,6 +85,8 @@ class SentMessage:
     edit_count: int = 0
     edit_date: int | None = None
     deleted: bool = False
+    poll: dict[str, Any] | None = None
+    """A poll message's Poll (sendPoll); its text is then empty."""
 
     @property
     def buttons(self) -> list[dict[str, Any]]:
@@ -128,6 +130,9 @@ class World:
         self.chat_actions: list[dict[str, Any]] = []
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self.calls: list[CallRecord] = []
+        self.poll_messages: dict[str, SentMessage] = {}
+        self.poll_votes: dict[str, dict[int, list[int]]] = {}
+        """Poll id -> user id -> the options they chose."""
 
     # -- hooks the server overrides ------------------------------------------------
 
@@ -212,8 +217,11 @@ class World:
             "from": self.bot_user,
             "chat": self.chats[message.chat_id].to_api(),
             "date": message.date,
-            "text": message.text,
         }
+        if message.poll is not None:
+            data["poll"] = self.poll_state(message)
+        else:
+            data["text"] = message.text
         if message.entities:
             data["entities"] = message.entities
         if message.reply_markup:
@@ -224,6 +232,58 @@ class World:
         if replied:
             data["reply_to_message"] = {k: v for k, v in replied.items() if k != "reply_to_message"}
         return data
+
+    # -- polls ---------------------------------------------------------------------
+
+    def polls(self, chat_id: int) -> list[SentMessage]:
+        """The bot's poll messages in that chat, in send order."""
+        return [m for m in self.messages(chat_id) if m.poll is not None]
+
+    @staticmethod
+    def poll_closed(message: SentMessage) -> bool:
+        """Closed by stopPoll, or its open_period is over."""
+        poll = message.poll or {}
+        return bool(poll.get("is_closed")) or ("close_date" in poll and time.time() >= poll["close_date"])
+
+    def poll_state(self, message: SentMessage) -> dict[str, Any]:
+        """The Poll as Telegram shows it now: votes counted, closed once its time is up."""
+        assert message.poll is not None
+        return {**message.poll, "is_closed": self.poll_closed(message)}
+
+    def answer_poll(self, poll_id: str, user_id: int, option_ids: list[int], *,
+                    first_name: str = "Ann") -> dict[str, Any]:
+        """A user votes in one of the bot's polls. Telegram then sends the poll's new state (a
+        ``poll`` update) and, only for a non-anonymous poll, a ``poll_answer`` update.
+
+        Raises ValueError for what Telegram's clients do not let anyone do: vote in a
+        closed poll, vote twice or take back a vote in a quiz, pick a missing option.
+        """
+        message = self.poll_messages.get(poll_id)
+        if message is None or message.poll is None:
+            raise ValueError(f"no poll {poll_id!r} was sent")
+        poll, votes = message.poll, self.poll_votes.setdefault(poll_id, {})
+        if self.poll_closed(message):
+            raise ValueError(f"poll {poll_id} is closed")
+        chosen = sorted(set(option_ids))
+        single = not poll["allows_multiple_answers"]
+        if any(not 0 <= o < len(poll["options"]) for o in chosen) or (single and len(chosen) > 1):
+            raise ValueError(f"options {option_ids} cannot be chosen in poll {poll_id}")
+        if (user_id in votes or not chosen) and not poll["allows_revoting"]:
+            raise ValueError("this poll's answers cannot be changed or taken back (a quiz's never)")
+        for option in votes.pop(user_id, []):
+            poll["options"][option]["voter_count"] -= 1
+        if chosen:
+            votes[user_id] = chosen
+        for option in chosen:
+            poll["options"][option]["voter_count"] += 1
+        poll["total_voter_count"] = len(votes)
+        self._enqueue({"poll": self.poll_state(message)})
+        if poll["is_anonymous"]:
+            return {}
+        user = self._user(user_id, first_name)
+        persistent = [poll["options"][o]["persistent_id"] for o in chosen]
+        return self._enqueue({"poll_answer": {"poll_id": poll_id, "user": user, "option_ids": chosen,
+                                              "option_persistent_ids": persistent}})
 
     def find_message(self, chat_id: int, message_id: Any) -> dict[str, Any] | None:
         """Any message (the user's or the bot's) as a Message dict, or None."""
