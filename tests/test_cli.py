@@ -60,6 +60,7 @@ def test_kb_check_passes_on_the_shipped_knowledge_base() -> None:
     result = kpo_bot("kb", "check")
     assert result.returncode == 0
     assert result.stdout.startswith("knowledge base OK")
+    assert "quiz OK: " in result.stdout and "each with one right option" in result.stdout
 
 
 def test_kb_check_names_file_entry_and_field(tmp_path: Path) -> None:
@@ -72,6 +73,19 @@ def test_kb_check_names_file_entry_and_field(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "kb/faq.yaml, entry '" in result.stdout, "the folder checked, not the shipped one"
     assert "field 'related': unknown FAQ id 'ghost_entry'" in result.stdout
+
+
+def test_kb_check_refuses_a_quiz_poll_telegram_would_refuse(tmp_path: Path) -> None:
+    folder = tmp_path / "kb"
+    shutil.copytree(ROOT / "knowledge", folder)
+    faq = folder / "faq.yaml"
+    text = faq.read_text(encoding="utf-8")
+    long_option = "          - " + "A very long choice " * 6 + "\n"
+    faq.write_text(text.replace("          - Complete opposites\n", long_option, 1), encoding="utf-8")
+    result = kpo_bot("kb", "check", str(folder))
+    assert result.returncode == 1
+    assert "kb/faq.yaml, entry 'sources_disagree', field 'quiz': question 1: option" in result.stdout
+    assert "must be 1 to 100 characters in a Telegram poll (is 113)" in result.stdout
 
 
 def test_a_broken_knowledge_dir_stops_ask_with_a_clear_message(tmp_path: Path) -> None:
