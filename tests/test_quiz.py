@@ -310,3 +310,11 @@ def test_a_stale_terminal_answer_gets_a_note(engine: Engine) -> None:
     session.turn("1", NOW)
     session.choices = old
     assert session.turn("1", NOW).kind == "stale"
+
+
+def test_every_read_button_opens_what_was_missed(engine: Engine) -> None:
+    from bot import callbacks
+
+    for question in engine.quiz.bank.questions.values():
+        assert callbacks.decode(question.read) is not None
+        assert engine.press(question.read).kind in ("answer", "classification"), question.id
