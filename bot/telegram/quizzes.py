@@ -43,6 +43,8 @@ async def play_again(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     query = update.callback_query
     if query is None:
         return IGNORED
+    if not engine_of(context).quiz.is_start(query.data):  # PTB lets a press without data past any pattern
+        return await handlers.button(update, context)
     if not isinstance(query.message, Message):  # an inline message: no chat to play in
         await query.answer(engine_of(context).stale().note)
         return "stale"
