@@ -119,8 +119,8 @@ class Session:
         words = text.split()
         choice = _choice_number(text)
         data = self.choices[choice - 1].data if choice is not None and 1 <= choice <= len(self.choices) else None
-        if (words[:1] == ["/quiz"] and len(words) <= 2) or text == "/start quiz" or self.engine.quiz.is_start(data):
-            return self._begin(words[1] if words[:1] == ["/quiz"] and len(words) == 2 else None, now)
+        if words[:1] == ["/quiz"] or text == "/start quiz" or self.engine.quiz.is_start(data):
+            return self._begin(" ".join(words[1:]) if words[:1] == ["/quiz"] else None, now)
         parsed = callbacks.decode(data)
         if parsed is not None and parsed.kind == "q":
             return self._answer(parsed.target, parsed.arg, now)

@@ -303,6 +303,13 @@ def test_the_terminal_plays_a_round_as_numbered_choices(engine: Engine) -> None:
     assert "Quiz stopped" in stopped.text and session.round is None
 
 
+@pytest.mark.parametrize("line", ["/quiz 3 4", "/quiz ten", "/quiz 0"])
+def test_the_terminal_notes_an_odd_round_size(engine: Engine, line: str) -> None:
+    session = Session(engine)
+    reply = session.turn(line, NOW)
+    assert reply.kind == "help" and "/quiz 10" in reply.text and session.round is None
+
+
 def test_a_stale_terminal_answer_gets_a_note(engine: Engine) -> None:
     session = Session(engine, seed=1)
     session.turn("/quiz 1", NOW)
