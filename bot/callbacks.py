@@ -16,17 +16,18 @@ from typing import Literal, cast
 
 MAX_BYTES = 64
 """Telegram's limit on callback_data (InlineKeyboardButtonLimit.MAX_CALLBACK_DATA)."""
-Kind = Literal["a", "s", "t", "c", "m", "d", "o", "f", "p"]
+Kind = Literal["a", "s", "t", "c", "m", "d", "o", "f", "p", "q"]
 KINDS: dict[Kind, str] = {
     "a": "answer",       # a:<faq id>: show an answer (follow-up or example button)
     "s": "suggestion",   # s:<faq id>: the user picked a "did you mean" suggestion
     "t": "task",         # t:<task id>: show an example task's verdict
     "c": "dialog",       # c:<dialog nonce>:<action>: a /classify dialog button
-    "m": "menu",         # m:<item>: classify (start the dialog), compare, ask
+    "m": "menu",         # m:<item>: classify (start the dialog), compare, ask, quiz (a new round)
     "d": "dimension",    # d:<dimension id>: a /compare dimension card (edits the message)
     "o": "overview",     # o:compare: back to the /compare overview (edits the message)
     "f": "feedback",     # f:<faq id>:up|down: 👍 or 👎 on an answer
     "p": "picture",      # p:compare: the whole comparison as one picture (a new message)
+    "q": "quiz",         # q:<round nonce>:<option>: an answer typed as a number in `kpo-bot chat`
 }
 _PATTERN = re.compile(r"([a-z]):([a-z0-9_]{1,32})(?::([a-z0-9_+-]{1,16}))?")
 

@@ -18,7 +18,7 @@ from rapidfuzz import fuzz, process
 from bot import callbacks
 from bot.knowledge import Dimension, FaqEntry, KnowledgeBase, Task
 from bot.matching import Hit
-from bot.normalize import Normalizer, Query
+from bot.normalize import Normalizer, Query, stem
 from bot.picture import Picture, Table
 from bot.render import Renderer, shorten
 from bot.reply import Button, Reply
@@ -28,6 +28,10 @@ PAGE_SIZE = 20
 """Inline results per answer (Telegram allows 50); more come through next_offset."""
 MAX_CARDS = 60
 _FIRST_SENTENCE = re.compile(r"^(.+?[.!?])(\s|$)", re.S)
+QUIZ_WORDS = frozenset(stem(w) for w in ("quiz", "test", "exam", "mcq", "revise", "revision", "practice"))
+"""Words of an inline query that put the quiz card first ("@bot quiz", "exam tomorrow")."""
+QUIZ_LISTING = 200.0
+"""The quiz card's rank when the query asks for it: above every matched card."""
 
 
 @dataclass(frozen=True)
@@ -124,10 +128,12 @@ class Cards:
 
     def _search(self, query: str) -> tuple[Card, ...]:
         if not query:
-            return (self.overview_card(), *(self.dimension_card(d) for d in self.dimensions))
+            return (self.overview_card(), self.quiz_card(), *(self.dimension_card(d) for d in self.dimensions))
         normalised = self.normalizer.query(query)
         faq_hits, tasks = self._search_faq(normalised), self._search_tasks(normalised)
         scored: list[tuple[float, Card]] = []
+        if QUIZ_WORDS & set(normalised.tokens):
+            scored.append((QUIZ_LISTING, self.quiz_card()))
         text = " ".join(normalised.tokens)
         names = [name for _, name in self._dimension_names]
         for _, score, at in process.extract(text, names, scorer=fuzz.WRatio, processor=None,
@@ -156,6 +162,12 @@ class Cards:
     def overview_card(self) -> Card:
         """'KPO vs BPO at a glance': the whole comparison."""
         return self._card("overview", self._overview_card)
+
+    def quiz_card(self) -> Card:
+        """An invitation to the quiz: its link opens the bot with /start quiz."""
+        return self._card("quiz", lambda: Card(
+            "quiz", self.renderer.label("card_quiz_title"), self.renderer.label("card_quiz_description"),
+            self.renderer.render("quiz_card"), "quiz"))
 
     def dimension_card(self, d: Dimension) -> Card:
         """One comparison dimension."""

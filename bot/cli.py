@@ -16,6 +16,7 @@ from typing import TextIO
 from bot import logs
 from bot.engine import Engine, build_engine
 from bot.knowledge import KnowledgeError, load
+from bot.quiz import QuestionBank
 from bot.render import Renderer, TemplateProblem
 from bot.semantic import default_cache_dir
 from bot.settings import SettingsError, load_settings
@@ -131,7 +132,7 @@ def _chat(args: argparse.Namespace) -> int:
     if not args.json:
         print(show(opening, color=color)[0] + "\n", flush=True)
     if interactive:
-        print("Type a question, a number to pick a choice, /classify, /help, or /quit.\n")
+        print("Type a question, a number to pick a choice, /classify, /quiz, /help, or /quit.\n")
     for line in _lines(sys.stdin, interactive):
         text = line.strip()
         if text in {"/quit", "/exit", "quit", "exit"}:
@@ -258,8 +259,15 @@ def _kb_check(args: argparse.Namespace) -> int:
         print(message)
     if template_problems:
         return EXIT_INVALID
+    bank = QuestionBank(kb, Renderer())  # every quiz poll the knowledge base can produce
+    for problem in bank.problems:
+        print(problem)
+    if bank.problems:
+        print(f"{len(bank.problems)} problem(s) found")
+        return EXIT_INVALID
     counts = ", ".join(f"{n} {k}" for k, n in kb.counts().items())
     print(f"knowledge base OK: {counts}")
+    print(f"quiz OK: {len(bank)} questions within Telegram's poll limits, each with one right option")
     engine = Engine(kb)  # reads the phrasing vectors, or computes and caches them
     assert engine.semantic is not None
     print(f"phrasing vectors ready: {len(engine.semantic)} in {default_cache_dir()}")

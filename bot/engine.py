@@ -23,9 +23,11 @@ from bot.encoder import Encoder, Vectors, default_encoder
 from bot.chatflow import ChatFlow, outright
 from bot.conversation import CONTEXT_MINUTES, Context, card_words
 from bot.focus import asked_part
-from bot.knowledge import FaqEntry, KnowledgeBase, Source, Task, load
+from bot.knowledge import FaqEntry, KnowledgeBase, KnowledgeError, Source, Task, load
 from bot.matching import QUESTION_SCORER, Document, Hit, Index, Weights, build_documents
 from bot.normalize import Normalizer, Query, stem
+from bot.quiz import QuestionBank
+from bot.quizround import BEST_DAYS, QUIZ_SECONDS, QuizFlow
 from bot.render import Renderer
 from bot.reply import MAX_BUTTONS, Button, Reply
 from bot.semantic import Phrasing, SemanticIndex, build_index, default_cache_dir
@@ -52,7 +54,7 @@ class Engine:
                  weights: Weights | None = None, dialog_timeout: float = DIALOG_TIMEOUT,
                  encoder: Encoder | None = None, semantic: bool = True,
                  cache_dir: Path | None = None, combiner: Combiner | None = None,
-                 context_minutes: float = CONTEXT_MINUTES) -> None:
+                 context_minutes: float = CONTEXT_MINUTES, quiz_seconds: float = QUIZ_SECONDS) -> None:
         self.kb = kb
         self.context_minutes = context_minutes
         self.combiner = combiner or shipped()
@@ -64,6 +66,10 @@ class Engine:
         self.cards = Cards(kb, self.renderer, self.normalizer,
                            lambda q: self.search(q, MAX_CARDS_FAQ), self.classifier.search_tasks)
         self.dialog = DialogFlow(kb, self.renderer, self.classifier, self.normalizer, dialog_timeout)
+        bank = QuestionBank(kb, self.renderer)
+        if bank.problems:  # a poll Telegram would refuse: fail at start-up or /reload, not mid-round
+            raise KnowledgeError(bank.problems)
+        self.quiz = QuizFlow(bank, self.renderer, quiz_seconds)
         plain = {" ".join(self.normalizer.tokens(x)): s.id for s in kb.smalltalk.values() for x in s.phrasings}
         self._smalltalk = plain | {" ".join(self.normalizer.query(x).tokens): s.id
                                    for s in kb.smalltalk.values() for x in s.phrasings}
@@ -431,7 +437,8 @@ class Engine:
         """What the bot stores about users: /privacy (in the terminal chat: nothing after /quit)."""
         return Reply("help", self.renderer.render("privacy", logging=logging, days=round(days),
                                                   terminal=terminal,
-                                                  minutes=round(self.context_minutes)))
+                                                  minutes=round(self.context_minutes),
+                                                  best_days=round(BEST_DAYS)))
 
     def help(self) -> Reply:
         """The /help text, with every command."""
@@ -470,7 +477,7 @@ class Engine:
 
     def commands(self) -> list[tuple[str, str]]:
         """The command menu: (command, description)."""
-        names = ("start", "classify", "compare", "help", "cancel", "privacy")
+        names = ("start", "classify", "compare", "quiz", "help", "cancel", "privacy")
         return [(name, self.renderer.label(f"command_{name}")) for name in names]
 
     # --- buttons ----------------------------------------------------------------
@@ -573,7 +580,8 @@ _ENGLISH_HINTS = frozenset(stem(w) for w in  # stemmed, as query tokens are ("do
 
 
 def build_engine(knowledge: Path | str | None = None, renderer: Renderer | None = None,
-                 dialog_timeout: float = DIALOG_TIMEOUT, context_minutes: float = CONTEXT_MINUTES) -> Engine:
+                 dialog_timeout: float = DIALOG_TIMEOUT, context_minutes: float = CONTEXT_MINUTES,
+                 quiz_seconds: float = QUIZ_SECONDS) -> Engine:
     """An engine over a knowledge folder (default: the shipped or configured one)."""
     return Engine(load(knowledge), renderer, dialog_timeout=dialog_timeout,
-                  context_minutes=context_minutes)
+                  context_minutes=context_minutes, quiz_seconds=quiz_seconds)

@@ -15,6 +15,9 @@ from typing import Any
 
 import yaml
 
+from bot import quizblock
+from bot.quizblock import QuizItem
+
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader when PyYAML has it: the same data, nine times faster at start-up."""
 ID_PATTERN = re.compile(r"^[a-z0-9_]{1,32}$")
@@ -54,6 +57,8 @@ class FaqEntry:
     "and for BPO?"; entries that compare both kinds have none."""
     simple: str | None = None
     """The answer in two or three plain sentences, for "say it more simply"."""
+    quiz: tuple[QuizItem, ...] = ()
+    """Quiz questions on facts of the answer (the `quiz:` block, see bot/quizblock.py)."""
 
 
 @dataclass(frozen=True)
@@ -319,6 +324,7 @@ FAQ_SPEC: Spec = {
     "featured": (_flag, False),
     "counterpart": (_text, False),
     "simple": (_short(600), False),
+    "quiz": (quizblock.problem, False),
 }
 DIMENSION_SPEC: Spec = {
     "id": (_text, True),
@@ -471,6 +477,7 @@ def _faq(e: dict[str, Any]) -> FaqEntry:
         related=tuple(e["related"]), sources=tuple(e["sources"]),
         derived=e.get("derived", False), featured=e.get("featured", False),
         counterpart=e.get("counterpart"), simple=(e.get("simple") or "").strip() or None,
+        quiz=quizblock.parse(e.get("quiz")),
     )
 
 

@@ -14,9 +14,10 @@ MAX_BUTTONS = 3
 
 Vote = Literal["up", "down"]
 ReplyKind = Literal["answer", "classification", "suggestions", "fallback", "smalltalk", "start", "help",
-                    "comparison", "dialog", "feedback", "stale", "parts", "picture"]
+                    "comparison", "dialog", "feedback", "stale", "parts", "picture", "quiz"]
 """What a reply is; "stale" is a note for a button press, with no message; "parts" answers
-several questions of one message; "picture" is a photo, its text the caption."""
+several questions of one message; "picture" is a photo, its text the caption; "quiz" belongs
+to a quiz round."""
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 
+from bot import callbacks
 from bot.conversation import Context
 from bot.dialog import DialogState
 from bot.engine import Engine
+from bot.quizround import Best, Player, QuizRound
 from bot.reply import Button, Reply
 
 _STYLES = {"b": "1", "strong": "1", "i": "3", "em": "3", "u": "4", "ins": "4", "code": "2", "pre": "2"}
@@ -51,18 +53,28 @@ def _choice_lines(choices: Sequence[Button]) -> list[str]:
     return [f"  [{n}] {b.text}" for n, b in enumerate(choices, start=1)]
 
 
+PLAYER = Player(0, "you")
+"""The one player of a terminal quiz."""
+
+
 class Session:
-    """One terminal chat: its /classify dialog, its conversation context and the choices on screen.
+    """One terminal chat: its /classify dialog, its conversation context, its quiz round
+    and the choices on screen.
 
     `kpo-bot chat` and `kpo-bot chat --json` both go through `turn`, so a script
     reading JSON sees exactly what a person at the terminal sees.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, seed: int | None = None) -> None:
         self.engine = engine
         self.state: DialogState | None = None
         self.context: Context | None = None
         self.choices: list[Button] = []
+        self.round: QuizRound | None = None
+        self.best: Best | None = None
+        """The best quiz result of this session; nothing is kept after /quit."""
+        self.seed = seed
+        """Draws the quiz questions (None: at random); each round takes the next seed."""
 
     def opening(self) -> Reply:
         """The greeting shown when the chat starts; its buttons become the choices."""
@@ -104,6 +116,9 @@ class Session:
 
     def _step(self, text: str, now: float) -> tuple[DialogState | None, Reply]:
         engine, state = self.engine, self.state
+        quiz = self._quiz(text, now)
+        if quiz is not None:
+            return self.state, quiz
         choice = _choice_number(text)
         if choice is not None and 1 <= choice <= len(self.choices) and self.choices[choice - 1].data:
             return engine.step_press(self.choices[choice - 1].data, state, now)
@@ -118,6 +133,58 @@ class Session:
         if text.startswith("/"):
             return state, engine.command(text, terminal=True)
         return engine.step_text(text, state, now, self.context)
+
+
+    # --- the quiz: the engine's round, drawn as numbered choices ---------------------
+
+    def _quiz(self, text: str, now: float) -> Reply | None:
+        """The reply when the line belongs to a quiz (starting, answering, stopping one), else None."""
+        words = text.split()
+        choice = _choice_number(text)
+        data = self.choices[choice - 1].data if choice is not None and 1 <= choice <= len(self.choices) else None
+        if words[:1] == ["/quiz"] or text == "/start quiz" or self.engine.quiz.is_start(data):
+            return self._begin(" ".join(words[1:]) if words[:1] == ["/quiz"] else None, now)
+        parsed = callbacks.decode(data)
+        if parsed is not None and parsed.kind == "q":
+            return self._answer(parsed.target, parsed.arg, now)
+        if self.round is None:
+            return None
+        if text == "/cancel":
+            return self._end(now, stopped=True)
+        if choice is None and not text.startswith("/"):
+            hint = self.engine.renderer.render("quiz_hint")
+            return self.engine.quiz.ask(self.round, before=hint)
+        return None
+
+    def _begin(self, size: str | None, now: float) -> Reply:
+        quiz = self.engine.quiz
+        count = quiz.size(size)
+        if count is None:
+            return quiz.usage()
+        seed, self.seed = self.seed, None if self.seed is None else self.seed + 1
+        self.round = quiz.begin(count, now, seed=seed, starter=PLAYER)
+        self.state = None  # a round replaces a /classify dialog under way
+        return quiz.ask(self.round, before=quiz.intro(self.round, terminal=True).text)
+
+    def _answer(self, nonce: str, option: str | None, now: float) -> Reply:
+        quiz, state = self.engine.quiz, self.round
+        question = quiz.question(state) if state is not None and state.nonce == nonce else None
+        valid = option is not None and option.isdigit() and len(option) <= 2
+        answered = quiz.answer(state, PLAYER, int(option)) if state and question and valid and option else None
+        if question is None or answered is None or option is None:
+            return quiz.stale()
+        feedback = quiz.feedback(question, int(option))
+        self.round = quiz.advance(answered, now)
+        if self.round.over:
+            return self._end(now, lead=feedback)
+        return quiz.ask(self.round, before=feedback)
+
+    def _end(self, now: float, stopped: bool = False, lead: str = "") -> Reply:
+        assert self.round is not None
+        reply, bests = self.engine.quiz.finish(self.round, {PLAYER.id: self.best}, now, stopped, lead)
+        self.best = bests.get(PLAYER.id, self.best)
+        self.round = None
+        return reply
 
 
 def _choice_number(text: str) -> int | None:

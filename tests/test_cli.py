@@ -60,6 +60,7 @@ def test_kb_check_passes_on_the_shipped_knowledge_base() -> None:
     result = kpo_bot("kb", "check")
     assert result.returncode == 0
     assert result.stdout.startswith("knowledge base OK")
+    assert "quiz OK: " in result.stdout and "each with one right option" in result.stdout
 
 
 def test_kb_check_names_file_entry_and_field(tmp_path: Path) -> None:
@@ -72,6 +73,19 @@ def test_kb_check_names_file_entry_and_field(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "kb/faq.yaml, entry '" in result.stdout, "the folder checked, not the shipped one"
     assert "field 'related': unknown FAQ id 'ghost_entry'" in result.stdout
+
+
+def test_kb_check_refuses_a_quiz_poll_telegram_would_refuse(tmp_path: Path) -> None:
+    folder = tmp_path / "kb"
+    shutil.copytree(ROOT / "knowledge", folder)
+    faq = folder / "faq.yaml"
+    text = faq.read_text(encoding="utf-8")
+    long_option = "          - " + "A very long choice " * 6 + "\n"
+    faq.write_text(text.replace("          - Complete opposites\n", long_option, 1), encoding="utf-8")
+    result = kpo_bot("kb", "check", str(folder))
+    assert result.returncode == 1
+    assert "kb/faq.yaml, entry 'sources_disagree', field 'quiz': question 1: option" in result.stdout
+    assert "must be 1 to 100 characters in a Telegram poll (is 113)" in result.stdout
 
 
 def test_a_broken_knowledge_dir_stops_ask_with_a_clear_message(tmp_path: Path) -> None:
@@ -242,3 +256,38 @@ def test_report_says_why_it_is_empty(tmp_path: Path) -> None:
     result = kpo_bot("report", env={"KPO_BOT_DATA_DIR": str(tmp_path / "nothing")}, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "only `kpo-bot run` logs questions" in result.stdout
+
+
+def test_chat_json_plays_a_quiz_round_line_by_line() -> None:
+    from bot.knowledge import load
+    from bot.quiz import QuestionBank
+    from bot.render import Renderer
+
+    bank = QuestionBank(load(), Renderer())
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "KPO_BOT_"))}
+    chat = subprocess.Popen([sys.executable, "-m", "bot.cli", "chat", "--json"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    assert chat.stdin is not None and chat.stdout is not None
+
+    def say(line: str) -> dict[str, object]:
+        assert chat.stdin is not None and chat.stdout is not None
+        chat.stdin.write(line + "\n")
+        chat.stdin.flush()
+        return json.loads(chat.stdout.readline())
+
+    try:
+        record = say("/quiz 3")
+        for number in range(1, 4):
+            text = str(record["text"])
+            assert record["kind"] == "quiz" and f"Question {number} of 3" in text
+            [question] = [q for q in bank.questions.values() if f"</b>\n{q.text}" in text]
+            buttons = [b for row in record["buttons"] for b in row]
+            assert all(b["callback_data"].startswith("q:") for b in buttons)
+            record = say(str(question.correct + 1))
+            assert "✅ Right!" in str(record["text"])
+        assert "🏁 <b>3/3</b>" in str(record["text"])
+        assert record["buttons"][-1][0]["callback_data"] == "m:quiz"
+    finally:
+        chat.stdin.close()
+        chat.wait(timeout=60)
+    assert chat.returncode == 0

@@ -728,3 +728,82 @@ async def test_descriptions_and_their_limits(emu: BotAPIEmulator, bot: ExtBot[No
     assert emu.my_description("hi") == "hindi" and emu.my_description() == "d" * 512
     assert await bot.set_my_description(None)  # no text: removes it
     assert (await bot.get_my_description()).description == ""
+# -- polls ---------------------------------------------------------------------------
+
+
+async def send_quiz(bot: ExtBot[None], chat: int = CHAT, **overrides: Any) -> Message:
+    options: dict[str, Any] = {
+        "question": "Payroll processing: <b>BPO</b> or KPO?", "options": ["BPO", "KPO"], "type": "quiz",
+        "correct_option_ids": [0], "explanation": "Fixed rules &amp; schedules (KPO vs. BPO)",
+        "is_anonymous": False, "open_period": 60}
+    options.update(overrides)
+    return await bot.send_poll(chat, **options)
+
+
+async def test_a_quiz_poll_is_sent_and_answered(emu: BotAPIEmulator, bot: ExtBot[None]) -> None:
+    sent = await send_quiz(bot)
+    poll = sent.poll
+    assert poll is not None and poll.type == "quiz" and not poll.is_anonymous and not poll.is_closed
+    assert poll.question == "Payroll processing: BPO or KPO?" and poll.question_entities[0].type == "bold"
+    assert [o.text for o in poll.options] == ["BPO", "KPO"] and poll.correct_option_ids == (0,)
+    assert poll.explanation == "Fixed rules & schedules (KPO vs. BPO)"
+    [stored] = emu.polls(CHAT)
+    assert stored.message_id == sent.message_id and stored.poll is not None and stored.poll["id"] == poll.id
+    assert stored.poll["open_period"] == 60 and stored.poll["close_date"] >= sent.date.timestamp() + 60
+    emu.answer_poll(poll.id, 7, [1], first_name="Bob")
+    updates = await bot.get_updates(allowed_updates=["poll_answer"])
+    [answer] = [u.poll_answer for u in updates]
+    assert answer is not None and answer.poll_id == poll.id and answer.option_ids == (1,)
+    assert answer.user is not None and (answer.user.id, answer.user.first_name) == (7, "Bob")
+    assert emu.poll_state(stored)["options"][1]["voter_count"] == 1
+
+
+async def test_votes_telegram_clients_do_not_allow(emu: BotAPIEmulator, bot: ExtBot[None]) -> None:
+    poll = (await send_quiz(bot)).poll
+    assert poll is not None
+    emu.answer_poll(poll.id, 7, [0])
+    for bad in ([0], [], [0, 1]):
+        with pytest.raises(ValueError):
+            emu.answer_poll(poll.id, 7 if bad == [0] else 8, bad)
+    with pytest.raises(ValueError, match="cannot be chosen"):
+        emu.answer_poll(poll.id, 9, [2])
+    closed = (await send_quiz(bot, open_period=5)).poll
+    assert closed is not None
+    emu.poll_messages[closed.id].poll["close_date"] -= 5  # its five seconds are over
+    with pytest.raises(ValueError, match="closed"):
+        emu.answer_poll(closed.id, 7, [0])
+    anonymous = (await bot.send_poll(CHAT, "Which?", ["a", "b"])).poll
+    assert anonymous is not None and anonymous.is_anonymous and anonymous.type == "regular"
+    assert emu.answer_poll(anonymous.id, 7, [1]) == {}, "an anonymous poll sends no poll_answer"
+
+
+@pytest.mark.parametrize(("overrides", "description"), [
+    ({"question": "   "}, "Bad Request: Text must be non-empty"),
+    ({"question": "q" * 301}, "Bad Request: Poll question length must not exceed 300"),
+    ({"question": "<b>open"}, "Bad Request: can't parse entities: Can't find end tag corresponding to start tag \"b\""),
+    ({"options": ["only"]}, "Bad Request: Poll must have at least 2 option"),
+    ({"options": [str(n) for n in range(13)]}, "Bad Request: Poll can't have more than 12 options"),
+    ({"options": ["BPO", "K" * 101]}, "Bad Request: Poll options length must not exceed 100"),
+    ({"options": ["BPO", " "]}, "Bad Request: Text must be non-empty"),
+    ({"correct_option_ids": [2]}, "Bad Request: Wrong quiz correct_option_id"),
+    ({"correct_option_ids": [1, 0]}, "Bad Request: Correct quiz option list must be increasing"),
+    ({"correct_option_ids": None}, "Bad Request: Correct quiz option list must be non-empty"),
+    ({"explanation": "e" * 201}, "Bad Request: poll explanation must not exceed 200 characters"),
+    ({"explanation": "a\nb\nc\nd"}, "Bad Request: poll explanation must not have more than 2 line feeds"),
+    ({"open_period": 3}, "Bad Request: open_period must be 5 to 2628000 seconds"),
+    ({"type": "survey"}, "Bad Request: Unsupported poll type specified"),
+])
+async def test_poll_limits_are_telegrams(emu: BotAPIEmulator, bot: ExtBot[None], overrides: dict[str, Any],
+                                         description: str) -> None:
+    with pytest.raises(BadRequest):
+        await send_quiz(bot, **overrides)
+    assert last_error(emu) == description
+    assert emu.polls(CHAT) == []
+
+
+async def test_polls_in_channels_are_anonymous(emu: BotAPIEmulator, bot: ExtBot[None]) -> None:
+    emu.add_chat(-1007, chat_type="channel", title="News")
+    with pytest.raises(BadRequest):
+        await send_quiz(bot, -1007)
+    assert last_error(emu) == "Bad Request: Non-anonymous polls can't be sent to channel chats"
+    assert (await send_quiz(bot, -1007, is_anonymous=True)).poll is not None

@@ -75,4 +75,5 @@ def test_privacy_says_what_the_bot_keeps(engine: Engine) -> None:
     assert "no log of your questions" in off and "salted hash" not in off
     for text in (on, off):
         assert "deleted as soon as the dialog ends, you cancel it, or it times out" in text
+        assert "deleted when the round ends" in text and "best result" in text and "30 days" in text
         assert "never what you wrote" in text

@@ -20,6 +20,7 @@ from telegram.ext import (
     Defaults,
     InlineQueryHandler,
     MessageHandler,
+    PollAnswerHandler,
     TypeHandler,
     filters,
 )
@@ -29,7 +30,7 @@ from bot.files import private_dir
 from bot.logs import redact, redact_token
 from bot.questionlog import QuestionLog
 from bot.settings import Settings
-from bot.telegram import conversations, dialogs, handlers, operator
+from bot.telegram import conversations, dialogs, handlers, operator, quizzes
 from bot.telegram.context import ENGINE_KEY, App
 from bot.telegram.ordering import BackpressureQueue, ChatOrderedUpdateProcessor
 from bot.telegram.persistence import StatePersistence
@@ -67,6 +68,7 @@ def build_application(settings: Settings, engine: Engine) -> App:
         .post_shutdown(post_shutdown)
         .build()
     )
+    persistence.watch(app.user_data, app.chat_data)
     app.bot_data[ENGINE_KEY] = engine
     app.bot_data[operator.LOG_KEY] = QuestionLog(
         settings.data_dir, enabled=settings.log_questions, retention_days=settings.log_retention_days)
@@ -104,16 +106,21 @@ def register_handlers(app: App, admin_ids: tuple[int, ...] = ()) -> None:
     app.add_handler(TypeHandler(Update, handlers.drop_repeats), group=-1)
     # Admin output (figures, other users' unanswered questions) goes only to a private chat with an admin.
     admins = new & filters.ChatType.PRIVATE & filters.User(user_id=admin_ids)
+    # The inline quiz card's deep link: before the general /start.
+    app.add_handler(CommandHandler("start", log("command", quizzes.start_quiz),
+                                   filters=new & filters.Regex(r"^/start(@\w+)?\s+quiz\s*$")))
     commands = {"start": handlers.start, "help": handlers.help_command,
-                "classify": handlers.classify, "cancel": handlers.cancel,
-                "compare": handlers.compare, "privacy": operator.privacy}
+                "classify": handlers.classify, "cancel": quizzes.cancel,
+                "compare": handlers.compare, "quiz": quizzes.quiz, "privacy": operator.privacy}
     for name, callback in commands.items():
         app.add_handler(CommandHandler(name, log("command", callback), filters=new))
     # For anyone else, /stats and /reload fall through to the text handler like any unknown command.
     app.add_handler(CommandHandler("stats", log("command", operator.stats), filters=admins))
     app.add_handler(CommandHandler("reload", log("command", operator.reload), filters=admins))
     app.add_handler(InlineQueryHandler(log("inline_query", handlers.inline_query)))
+    app.add_handler(CallbackQueryHandler(log("callback_query", quizzes.play_again), pattern=r"^m:quiz$"))
     app.add_handler(CallbackQueryHandler(log("callback_query", handlers.button)))
+    app.add_handler(PollAnswerHandler(log("poll_answer", quizzes.poll_answer)))
     # After every command: in a private chat an unknown /command gets the list of commands
     # rather than silence; in a group it may be meant for another bot.
     app.add_handler(MessageHandler(new & filters.COMMAND & filters.ChatType.PRIVATE,
@@ -124,7 +131,8 @@ def register_handlers(app: App, admin_ids: tuple[int, ...] = ()) -> None:
     app.add_handler(MessageHandler(
         new & filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
         log("message", handlers.non_text)))
-    # Last: forget the user unless a dialog is under way (their data is persisted only while it is).
+    # Last: forget the user unless a dialog, a fresh context or a quiz best is kept for them,
+    # and the chat unless a quiz round is under way (their data is persisted only while it is).
     app.add_handler(TypeHandler(Update, dialogs.forget_idle), group=1)
     app.add_error_handler(handlers.on_error)
 
@@ -135,6 +143,7 @@ async def post_init(app: App) -> None:
     await app.bot.set_my_commands([BotCommand(c, d) for c, d in engine.commands()])
     await set_profile(app, engine)
     dialogs.restore_timeouts(app)
+    quizzes.restore(app)
     operator.schedule_pruning(app)
     if app.job_queue is not None:
         app.job_queue.run_repeating(conversations.sweep_job, conversations.SWEEP_SECONDS,
@@ -185,5 +194,5 @@ def webhook_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-ALLOWED_UPDATES = [Update.MESSAGE, Update.INLINE_QUERY, Update.CALLBACK_QUERY]
+ALLOWED_UPDATES = [Update.MESSAGE, Update.INLINE_QUERY, Update.CALLBACK_QUERY, Update.POLL_ANSWER]
 """The update kinds the handlers serve; Telegram keeps every other kind to itself."""

@@ -19,7 +19,7 @@ from telegram.ext import ContextTypes
 
 from bot.dialog import DialogState
 from bot.engine import Engine
-from bot.telegram import conversations
+from bot.telegram import conversations, quizstate
 from bot.telegram.context import ENGINE_KEY, App, engine_of
 
 KEY = "dialogs"
@@ -50,24 +50,27 @@ def remember(app: App, user_data: dict[str, Any] | None, user_id: int, chat_id: 
 
 
 def forget_idle_user(app: App, user_id: int) -> None:
-    """Drop the user's data, in memory and in the state file, unless a dialog is under way
-    or the conversation context is fresh.
+    """Drop the user's data, in memory and in the state file, unless a dialog is under way,
+    the conversation context is fresh or a quiz best is kept (bot/telegram/quizstate.py).
 
     PTB creates user_data for everyone who sends anything; kept, it would hold
     every user's raw Telegram id for good, though /privacy promises that a user
     is forgotten when their dialog ends, and it would grow without bound.
     """
-    user_data = app.user_data.get(user_id)
+    user_data, now = app.user_data.get(user_id), time.time()
     minutes = cast(Engine, app.bot_data[ENGINE_KEY]).context_minutes
     if user_data is not None and not user_data.get(KEY) \
-            and not conversations.holds_fresh(user_data, time.time(), minutes):
+            and not conversations.holds_fresh(user_data, now, minutes) \
+            and not quizstate.holds_best(user_data, now):
         app.drop_user_data(user_id)
 
 
 async def forget_idle(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """After every update: forget its user unless they are in a dialog."""
+    """After every update: forget its user and chat unless something of theirs is kept."""
     if isinstance(update, Update) and update.effective_user is not None:
         forget_idle_user(context.application, update.effective_user.id)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        quizstate.forget_idle_chat(context.application, update.effective_chat.id)
 
 
 def restore_timeouts(app: App) -> int:
@@ -118,6 +121,7 @@ async def _time_out(context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     _dialogs(context.user_data).pop(chat_id, None)
     forget_idle_user(context.application, user_id)
+    quizstate.forget_idle_chat(context.application, chat_id)  # PTB gave the job the chat's data
     note = engine_of(context).dialog.timed_out()
     try:
         if message_id is not None:

@@ -4,17 +4,22 @@
   full disk at shutdown leaves the previous state, never a 0-byte file that
   would stop every restart.
 - Written at most once per persistence run, however many users changed, by a
-  worker thread (the event loop only takes a shallow snapshot), and a user
-  whose data is dropped costs nothing if they were never stored.
+  worker thread (the event loop only takes a shallow snapshot), and a user or
+  chat whose data is dropped costs nothing if it was never stored.
 - An empty, truncated or foreign file is moved aside with one log line, and the
   bot starts with no stored dialogs instead of stopping with a traceback.
+- A user or chat dropped and given new data before the next run (a user
+  forgotten after a question who then finishes a quiz round) keeps the new
+  data: PTB only deletes what was dropped in a run, and would lose it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import pickle
+from collections.abc import Mapping
 from typing import Any
 
 from telegram.ext import PersistenceInput, PicklePersistence
@@ -25,21 +30,29 @@ _LOG = logging.getLogger(__name__)
 
 
 class StatePersistence(PicklePersistence[dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
-    """User data only (dialogs), in one file, written atomically and once per flush."""
+    """User data (dialogs, contexts, quiz bests) and chat data (quiz rounds), in one file,
+    written atomically and once per flush."""
 
     def __init__(self, filepath: Any, update_interval: float = 60) -> None:
         super().__init__(filepath, store_data=PersistenceInput(
-            bot_data=False, chat_data=False, callback_data=False), single_file=True,
+            bot_data=False, chat_data=True, callback_data=False), single_file=True,
             on_flush=False, update_interval=update_interval)
         self._write_pending = False
         self._writer: asyncio.Task[None] | None = None
+        self._live_users: Mapping[int, dict[Any, Any]] = {}
+        self._live_chats: Mapping[int, dict[Any, Any]] = {}
+
+    def watch(self, user_data: Mapping[int, dict[Any, Any]], chat_data: Mapping[int, dict[Any, Any]]) -> None:
+        """The application's live user and chat data, consulted when PTB drops an entry."""
+        self._live_users, self._live_chats = user_data, chat_data
 
     def _load_singlefile(self) -> None:
         try:
             super()._load_singlefile()
-            if not isinstance(self.user_data, dict) or not all(
-                    isinstance(k, int) and isinstance(v, dict) for k, v in self.user_data.items()):
-                raise TypeError("user_data is not a mapping of user ids to dicts")
+            for name, stored in (("user_data", self.user_data), ("chat_data", self.chat_data)):
+                if not isinstance(stored, dict) or not all(
+                        isinstance(k, int) and isinstance(v, dict) for k, v in stored.items()):
+                    raise TypeError(f"{name} is not a mapping of ids to dicts")
         except (TypeError, KeyError, AttributeError) as exc:
             aside = move_aside(self.filepath)
             _LOG.warning("%s could not be read (%s); moved to %s, starting with no stored dialogs",
@@ -55,7 +68,7 @@ class StatePersistence(PicklePersistence[dict[Any, Any], dict[Any, Any], dict[An
         """What the file holds. Shallow: PTB hands each user's data in as a fresh deep copy
         and never changes it afterwards, so a worker thread may pickle it while the loop runs."""
         return {"conversations": dict(self.conversations or {}), "user_data": dict(self.user_data or {}),
-                "chat_data": {}, "bot_data": {}, "callback_data": None}
+                "chat_data": dict(self.chat_data or {}), "bot_data": {}, "callback_data": None}
 
     def _write(self, snapshot: dict[str, Any]) -> None:
         # Plain pickle (C, fast): the state holds no Bot objects for PTB's pickler to swap out.
@@ -86,7 +99,32 @@ class StatePersistence(PicklePersistence[dict[Any, Any], dict[Any, Any], dict[An
 
     async def drop_user_data(self, user_id: int) -> None:
         """Forget the user; nothing is written if they were not stored."""
+        if self._live_users.get(user_id):  # dropped, then given new data before this run
+            await self.update_user_data(user_id, copy.deepcopy(self._live_users[user_id]))
+            return
         if self.user_data is None or self.user_data.pop(user_id, None) is None:
+            return
+        self._schedule_write()
+
+    async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
+        """Keep the chat's data (a quiz round); the file is written once this run is over.
+        A chat with nothing to keep is not stored: PTB hands in every chat a job touched."""
+        if not data:
+            await self.drop_chat_data(chat_id)
+            return
+        if self.chat_data is None:
+            self.chat_data = {}
+        if self.chat_data.get(chat_id) == data:
+            return
+        self.chat_data[chat_id] = data
+        self._schedule_write()
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        """Forget the chat; nothing is written if it was not stored."""
+        if self._live_chats.get(chat_id):  # dropped, then given new data before this run
+            await self.update_chat_data(chat_id, copy.deepcopy(self._live_chats[chat_id]))
+            return
+        if self.chat_data is None or self.chat_data.pop(chat_id, None) is None:
             return
         self._schedule_write()
 

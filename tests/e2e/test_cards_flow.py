@@ -23,10 +23,10 @@ def ids(answer: dict[str, Any]) -> list[str]:
     return [r["id"] for r in answer["results"]]
 
 
-async def test_empty_query_offers_the_overview_then_each_dimension(
+async def test_empty_query_offers_the_overview_the_quiz_then_each_dimension(
         emu: BotAPIEmulator, bot: RunningBot, kb: KnowledgeBase) -> None:
     answer = await ask_inline(emu, "")
-    assert ids(answer) == ["overview", *(f"dim:{d}" for d in kb.dimensions)]
+    assert ids(answer) == ["overview", "quiz", *(f"dim:{d}" for d in kb.dimensions)]
     first = answer["results"][0]
     assert first["title"] == "KPO vs BPO at a glance" and first["description"]
     assert answer["button"]["start_parameter"] == "classify"

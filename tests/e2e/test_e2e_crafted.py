@@ -83,7 +83,7 @@ async def test_an_update_the_library_cannot_read_is_skipped_and_logged_once_with
 async def test_only_the_update_kinds_the_bot_handles_are_asked_for(emu: BotAPIEmulator, bot: RunningBot) -> None:
     emu.user_message(ANN, "what is kpo")
     await emu.wait_for_messages(ANN, 1)
-    assert emu.updates.allowed_updates == {"message", "inline_query", "callback_query"}
+    assert emu.updates.allowed_updates == {"message", "inline_query", "callback_query", "poll_answer"}
 
 
 async def test_a_press_on_a_deleted_compare_message_is_stale(

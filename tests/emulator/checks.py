@@ -22,10 +22,13 @@ from telegram.constants import (
     InlineKeyboardMarkupLimit,
     InlineQueryLimit,
     InlineQueryResultLimit,
+    PollLimit,
 )
 
+from bot.tghtml import UTF8_ERROR, TelegramHTMLError
+
 from .errors import bad_request
-from .telegram_text import caption_error, message_text_error
+from .telegram_text import caption_error, formatted_text, message_text_error
 
 MAX_ROW_BUTTONS = InlineKeyboardMarkupLimit.BUTTONS_PER_ROW
 MAX_BUTTONS = InlineKeyboardMarkupLimit.TOTAL_BUTTON_NUMBER
@@ -42,6 +45,16 @@ MAX_PHOTO_SIDES = 10_000
 MAX_PHOTO_RATIO = 20
 MAX_DESCRIPTION = BotDescriptionLimit.MAX_DESCRIPTION_LENGTH
 MAX_SHORT_DESCRIPTION = BotDescriptionLimit.MAX_SHORT_DESCRIPTION_LENGTH
+MAX_POLL_QUESTION = PollLimit.MAX_QUESTION_LENGTH
+MIN_POLL_OPTIONS = 2
+"""Bot API 9.6 (PTB's PollLimit.MIN_OPTION_NUMBER) allows one option; a quiz of one is no quiz, and
+servers before 9.6 refuse it, so the emulator keeps the older floor and wording."""
+MAX_POLL_OPTIONS = PollLimit.MAX_OPTION_NUMBER
+MAX_POLL_OPTION = PollLimit.MAX_OPTION_LENGTH
+MAX_EXPLANATION = PollLimit.MAX_EXPLANATION_LENGTH
+MAX_EXPLANATION_LINE_FEEDS = PollLimit.MAX_EXPLANATION_LINE_FEEDS
+MIN_OPEN_PERIOD = PollLimit.MIN_OPEN_PERIOD
+MAX_OPEN_PERIOD = PollLimit.MAX_OPEN_PERIOD
 _ACTIONS = (
     "callback_data", "url", "switch_inline_query", "switch_inline_query_current_chat",
     "switch_inline_query_chosen_chat", "login_url", "web_app", "callback_game", "pay",
@@ -260,3 +273,122 @@ def check_description(value: Any, limit: int, kind: str) -> str:
     if len(text) > limit:
         raise bad_request(f"Bad Request: {kind} is too long")
     return text
+def check_poll(params: dict[str, Any]) -> dict[str, Any]:
+    """sendPoll's question, options, type and timing, in the order the Bot API server and
+    TDLib check them; return the Poll Telegram stores (without its id and dates).
+
+    Texts are counted after entity parsing, as Telegram counts them; each takes its
+    own parse mode (question_parse_mode, an option's text_parse_mode,
+    explanation_parse_mode), which PTB fills from its Defaults.
+    """
+    question, question_entities = _poll_text(params.get("question"), params.get("question_parse_mode"))
+    if len(question) > MAX_POLL_QUESTION:
+        raise bad_request(f"Bad Request: Poll question length must not exceed {MAX_POLL_QUESTION}")
+    options = [_poll_option(option, n) for n, option in enumerate(_option_list(params.get("options")))]
+    if len(options) < MIN_POLL_OPTIONS:
+        raise bad_request("Bad Request: Poll must have at least 2 option")
+    if len(options) > MAX_POLL_OPTIONS:
+        raise bad_request(f"Bad Request: Poll can't have more than {MAX_POLL_OPTIONS} options")
+    poll_type = params.get("type") or "regular"
+    if poll_type not in ("quiz", "regular"):
+        raise bad_request("Bad Request: Unsupported poll type specified")
+    poll: dict[str, Any] = {
+        "question": question, "options": options, "total_voter_count": 0,
+        "is_anonymous": params.get("is_anonymous", True) is not False, "type": poll_type,
+        "allows_multiple_answers": poll_type == "regular" and bool(params.get("allows_multiple_answers")),
+        "allows_revoting": bool(params.get("allows_revoting", poll_type != "quiz")), "members_only": False,
+    }
+    if question_entities:
+        poll["question_entities"] = question_entities
+    if poll_type == "quiz":
+        poll.update(_quiz_answer(params, len(options)))
+    open_period = params.get("open_period")
+    if open_period not in (None, "", 0):
+        if not isinstance(open_period, int) or not MIN_OPEN_PERIOD <= open_period <= MAX_OPEN_PERIOD:
+            # emulator wording: the Bot API documents 5 to 600 seconds (PTB's PollLimit: the current upper bound)
+            raise bad_request(f"Bad Request: open_period must be {MIN_OPEN_PERIOD} to {MAX_OPEN_PERIOD} seconds")
+        poll["open_period"] = open_period
+    return poll
+
+
+def _correct_options(params: dict[str, Any]) -> list[int]:
+    ids = params.get("correct_option_ids")
+    if ids is None:
+        single = params.get("correct_option_id")
+        return [] if single in (None, "") else [single if isinstance(single, int) else -1]
+    if not isinstance(ids, list):
+        raise bad_request("Bad Request: Expected an Array of correct option identifiers")
+    if not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        raise bad_request("Bad Request: Correct option identifier must be of type Number")
+    return list(ids)
+
+
+def check_poll_chat(poll: dict[str, Any], chat_type: str) -> None:
+    """Polls in channels are always anonymous."""
+    if chat_type == "channel" and not poll["is_anonymous"]:
+        raise bad_request("Bad Request: Non-anonymous polls can't be sent to channel chats")
+
+
+def _poll_text(text: Any, parse_mode: Any, *, allow_empty: bool = False) -> tuple[str, list[dict[str, Any]]]:
+    """A question, option or explanation as Telegram stores it, or Telegram's refusal."""
+    check_parse_mode(parse_mode)
+    text = "" if text is None else str(text)
+    try:
+        plain, entities = formatted_text(text, html=is_html(parse_mode))
+    except TelegramHTMLError as exc:
+        if exc.reason == UTF8_ERROR:
+            raise bad_request("Bad Request: strings must be encoded in UTF-8") from None
+        raise bad_request(f"Bad Request: can't parse entities: {exc.reason}") from None
+    if not plain.strip() and not allow_empty:
+        raise bad_request("Bad Request: Text must be non-empty")
+    return plain, entities
+
+
+def _option_list(options: Any) -> list[Any]:
+    if not isinstance(options, list):
+        raise bad_request("Bad Request: Expected an Array of String as options")
+    return options
+
+
+def _poll_option(option: Any, number: int) -> dict[str, Any]:
+    """One answer option: a string, or an InputPollOption (PTB sends these, with text_parse_mode)."""
+    if isinstance(option, dict):
+        if not isinstance(option.get("text"), str):
+            raise bad_request('Bad Request: Field "text" must be of type String')
+        text, entities = _poll_text(option["text"], option.get("text_parse_mode"))
+    elif isinstance(option, str):
+        text, entities = _poll_text(option, None)
+    else:
+        raise bad_request("Bad Request: Expected an option to be of type String")
+    if len(text) > MAX_POLL_OPTION:
+        raise bad_request(f"Bad Request: Poll options length must not exceed {MAX_POLL_OPTION}")
+    stored: dict[str, Any] = {"text": text, "voter_count": 0, "persistent_id": str(number)}
+    if entities:
+        stored["text_entities"] = entities
+    return stored
+
+
+def _quiz_answer(params: dict[str, Any], options: int) -> dict[str, Any]:
+    """A quiz's right options and explanation. Bot API 9.6 takes correct_option_ids (PTB 22.8 sends
+    only that) and still reads the older correct_option_id."""
+    correct = _correct_options(params)
+    if not correct:
+        raise bad_request("Bad Request: Correct quiz option list must be non-empty")
+    if any(a >= b for a, b in zip(correct, correct[1:])):
+        raise bad_request("Bad Request: Correct quiz option list must be increasing")
+    if not all(0 <= c < options for c in correct):
+        raise bad_request("Bad Request: Wrong quiz correct_option_id")
+    explanation, entities = _poll_text(params.get("explanation"), params.get("explanation_parse_mode"),
+                                       allow_empty=True)
+    # emulator wording for both: Telegram's own is not documented
+    if len(explanation) > MAX_EXPLANATION:
+        raise bad_request(f"Bad Request: poll explanation must not exceed {MAX_EXPLANATION} characters")
+    if explanation.count("\n") > MAX_EXPLANATION_LINE_FEEDS:
+        raise bad_request(f"Bad Request: poll explanation must not have more than "
+                          f"{MAX_EXPLANATION_LINE_FEEDS} line feeds")
+    quiz: dict[str, Any] = {"correct_option_ids": correct}
+    if explanation:
+        quiz["explanation"] = explanation
+    if entities:
+        quiz["explanation_entities"] = entities
+    return quiz

@@ -22,6 +22,8 @@ from .checks import (
     check_description,
     check_inline_answer,
     check_photo_upload,
+    check_poll,
+    check_poll_chat,
     check_reply_markup,
     check_text,
     is_html,
@@ -47,6 +49,7 @@ METHOD_NAMES = (
     "answerCallbackQuery", "answerInlineQuery", "setMyCommands", "getMyCommands",
     "deleteMyCommands", "sendChatAction",
     "sendPhoto", "setMyDescription", "getMyDescription", "setMyShortDescription", "getMyShortDescription",
+    "deleteMyCommands", "sendChatAction", "sendPoll",
 )
 CANONICAL = {name.lower(): name for name in METHOD_NAMES}  # Telegram ignores the case
 
@@ -137,6 +140,24 @@ class BotMethods(World):
             date=now(), reply_to_message_id=reply_to,
         )
         self.store_sent(message)
+        return self.message_dict(message)
+
+    def api_sendPoll(self, params: dict[str, Any]) -> dict[str, Any]:
+        markup = check_reply_markup(params.get("reply_markup"))
+        poll = check_poll(params)
+        chat = self.require_chat(params.get("chat_id"))
+        check_poll_chat(poll, chat.type)
+        reply_to = self._reply_target(chat, params)
+        self.require_reachable(chat)
+        poll["id"] = str(next(self._ids) * 6151 + 5_300_000_000_000_000_000)
+        if "open_period" in poll:
+            poll["close_date"] = now() + poll["open_period"]
+        message = SentMessage(
+            chat_id=chat.id, message_id=chat.next_message_id(), text="", html="", parse_mode=None,
+            entities=[], reply_markup=markup, date=now(), reply_to_message_id=reply_to, poll=poll,
+        )
+        self.store_sent(message)
+        self.poll_messages[poll["id"]] = message
         return self.message_dict(message)
 
     def api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any] | bool:

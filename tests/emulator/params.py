@@ -23,13 +23,14 @@ JSON_FIELDS = frozenset(
         "reply_markup", "results", "commands", "allowed_updates", "button",
         "link_preview_options", "entities", "caption_entities", "scope",
         "reply_parameters", "media", "options", "prices", "permissions", "reaction",
+        "question_entities", "explanation_entities", "correct_option_ids",
     }
 )
 INT_FIELDS = frozenset(
     {
         "chat_id", "message_id", "offset", "limit", "timeout", "cache_time",
         "reply_to_message_id", "message_thread_id", "max_connections", "user_id",
-        "from_chat_id", "until_date",
+        "from_chat_id", "until_date", "correct_option_id", "open_period", "close_date",
     }
 )
 BOOL_FIELDS = frozenset(
@@ -37,6 +38,7 @@ BOOL_FIELDS = frozenset(
         "disable_notification", "protect_content", "show_alert", "is_personal",
         "drop_pending_updates", "disable_web_page_preview", "allow_sending_without_reply",
         "disable_content_type_detection", "has_spoiler", "allow_paid_broadcast",
+        "is_anonymous", "allows_multiple_answers", "is_closed", "allows_revoting",
     }
 )
 _INTEGER = re.compile(r"^-?\d+$")

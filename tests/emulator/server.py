@@ -248,7 +248,8 @@ class BotAPIEmulator(BotMethods):
             lines.append(f"  last error from the predicate: {error!r}")
         lines.append(f"  pending updates: {[u['update_id'] for u in self.updates.pending]}")
         for chat_id in self.chats:
-            texts = [m.text[:60] for m in self.messages(chat_id)]
+            texts = [m.text[:60] or f"poll: {(m.poll or {}).get('question', '')[:54]}"
+                     for m in self.messages(chat_id)]
             lines.append(f"  bot messages in chat {chat_id}: {texts}")
         lines.append("  last calls:")
         for call in [c for c in self.calls if c.method != "getUpdates"][-10:]:

@@ -87,6 +87,8 @@ class SentMessage:
     deleted: bool = False
     photo: list[dict[str, Any]] | None = None
     """A photo message's sizes (PhotoSize objects), smallest first; None for a text message."""
+    poll: dict[str, Any] | None = None
+    """A poll message's Poll (sendPoll); its text is then empty."""
 
     @property
     def buttons(self) -> list[dict[str, Any]]:
@@ -134,6 +136,9 @@ class World:
         self.files: dict[str, list[dict[str, Any]]] = {}
         """file_id -> the sizes of the photo it names, for sending it again without an upload."""
         self.calls: list[CallRecord] = []
+        self.poll_messages: dict[str, SentMessage] = {}
+        self.poll_votes: dict[str, dict[int, list[int]]] = {}
+        """Poll id -> user id -> the options they chose."""
 
     # -- hooks the server overrides ------------------------------------------------
 
@@ -219,7 +224,9 @@ class World:
             "chat": self.chats[message.chat_id].to_api(),
             "date": message.date,
         }
-        if message.photo is None:
+        if message.poll is not None:
+            data["poll"] = self.poll_state(message)
+        elif message.photo is None:
             data["text"] = message.text
             if message.entities:
                 data["entities"] = message.entities
@@ -237,6 +244,58 @@ class World:
         if replied:
             data["reply_to_message"] = {k: v for k, v in replied.items() if k != "reply_to_message"}
         return data
+
+    # -- polls ---------------------------------------------------------------------
+
+    def polls(self, chat_id: int) -> list[SentMessage]:
+        """The bot's poll messages in that chat, in send order."""
+        return [m for m in self.messages(chat_id) if m.poll is not None]
+
+    @staticmethod
+    def poll_closed(message: SentMessage) -> bool:
+        """Closed by stopPoll, or its open_period is over."""
+        poll = message.poll or {}
+        return bool(poll.get("is_closed")) or ("close_date" in poll and time.time() >= poll["close_date"])
+
+    def poll_state(self, message: SentMessage) -> dict[str, Any]:
+        """The Poll as Telegram shows it now: votes counted, closed once its time is up."""
+        assert message.poll is not None
+        return {**message.poll, "is_closed": self.poll_closed(message)}
+
+    def answer_poll(self, poll_id: str, user_id: int, option_ids: list[int], *,
+                    first_name: str = "Ann") -> dict[str, Any]:
+        """A user votes in one of the bot's polls. Telegram then sends the poll's new state (a
+        ``poll`` update) and, only for a non-anonymous poll, a ``poll_answer`` update.
+
+        Raises ValueError for what Telegram's clients do not let anyone do: vote in a
+        closed poll, vote twice or take back a vote in a quiz, pick a missing option.
+        """
+        message = self.poll_messages.get(poll_id)
+        if message is None or message.poll is None:
+            raise ValueError(f"no poll {poll_id!r} was sent")
+        poll, votes = message.poll, self.poll_votes.setdefault(poll_id, {})
+        if self.poll_closed(message):
+            raise ValueError(f"poll {poll_id} is closed")
+        chosen = sorted(set(option_ids))
+        single = not poll["allows_multiple_answers"]
+        if any(not 0 <= o < len(poll["options"]) for o in chosen) or (single and len(chosen) > 1):
+            raise ValueError(f"options {option_ids} cannot be chosen in poll {poll_id}")
+        if (user_id in votes or not chosen) and not poll["allows_revoting"]:
+            raise ValueError("this poll's answers cannot be changed or taken back (a quiz's never)")
+        for option in votes.pop(user_id, []):
+            poll["options"][option]["voter_count"] -= 1
+        if chosen:
+            votes[user_id] = chosen
+        for option in chosen:
+            poll["options"][option]["voter_count"] += 1
+        poll["total_voter_count"] = len(votes)
+        self._enqueue({"poll": self.poll_state(message)})
+        if poll["is_anonymous"]:
+            return {}
+        user = self._user(user_id, first_name)
+        persistent = [poll["options"][o]["persistent_id"] for o in chosen]
+        return self._enqueue({"poll_answer": {"poll_id": poll_id, "user": user, "option_ids": chosen,
+                                              "option_persistent_ids": persistent}})
 
     def find_message(self, chat_id: int, message_id: Any) -> dict[str, Any] | None:
         """Any message (the user's or the bot's) as a Message dict, or None."""
