@@ -130,10 +130,14 @@ class ChatFlow:
         names = [set(self.engine.normalizer.content(words).split()) for words in (task.name, *task.aliases)]
         return next((n for n in names if n <= said), None)
 
-    def _names_task(self, words: str) -> bool:
+    def _is_task_name(self, words: str) -> bool:
+        """Whether the words are a listed task's name or alias and nothing more."""
         query = self.engine.normalizer.query(words)
         found = self.engine.classifier.find_task(query)
-        return found is not None and self._named_in_full(query, found[0]) is not None
+        return found is not None and self._named_in_full(query, found[0]) == set(query.content)
+
+    def _finds_task(self, words: str) -> bool:
+        return self.engine.classifier.find_task(self.engine.normalizer.query(words)) is not None
 
     def _described_then_asked(self, text: str, live: Context | None) -> Reply | None:
         """ "we want scans read remotely by specialists. so what do we need?": the work
@@ -291,7 +295,9 @@ class ChatFlow:
         out: list[str] = []
         for item in items:
             halves = re.split(r"\s+(?:and|or|&|aur)\s+", item, maxsplit=1, flags=re.IGNORECASE)
-            out.extend(halves if len(halves) == 2 and all(self._names_task(h) for h in halves) else [item])
+            whole = len(halves) == 2 and self._is_task_name(item)  # "supply chain and network optimisation"
+            split_here = len(halves) == 2 and not whole and all(self._finds_task(h) for h in halves)
+            out.extend(halves if split_here else [item])
         return out
 
     def _questions(self, text: str, questions: Sequence[str]) -> Reply | None:

@@ -40,8 +40,8 @@ _TAG = re.compile(
     r"[\s,:;\-–—]*(?:(?:which|what)\s+(?:is|are|r|one|ones|kind|type|about)\b.*|same\s+(?:category|kind|type|"
     r"thing)\b.*|(?:(?:are|r)\s+(?:they|these|those)|"
     r"is\s+(?:it|each|this|that))\b.*|(?:bpo|kpo)\s*(?:or|/|r)\s*(?:bpo|kpo)\b.*|"
-    r"(?:which|kaunsa|kaun\s+sa)\s+(?:bpo|kpo)\b.*)"
-    r"|\s*[,:;\-–—]\s*(?:bpo|kpo)\s*\??\s*$",
+    r"(?:which|kaunsa|kaun\s+sa)\s+(?:bpo|kpo)\b.*|(?:dono|ye|yeh)?\s*(?:kaunse|kaunsa|kis)\s+(?:type|kind|category)\b.*)"
+    r"|\s*[,:;\-–—]?\s+(?:bpo|kpo)\s*\??\s*$",
     re.IGNORECASE)
 _LIST_SPLIT = re.compile(r"\s*(?:,|;|/|\+|\band\s+also\b|\band\b|\baur\b|\bn\b|\bor\b|&|\bplus\b)\s*",
                          re.IGNORECASE)
@@ -156,7 +156,7 @@ def _task_list(text: str) -> tuple[str, ...] | None:
 def _plain_list(text: str) -> tuple[str, ...] | None:
     """ "payroll, patent filing, data entry": short items, no question; the engine decides
     whether they are tasks."""
-    if _asks(text) or not re.search(r"[,+&]", text):
+    if _asks(text.rstrip(" ?")) or not re.search(r"[,+&]", text):  # "payroll, data entry?" is a list
         return None
     pieces = _pieces(text)
     fits = 2 <= len(pieces) <= MAX_PARTS and all(len(p.split()) <= MAX_TASK_WORDS // 2 for p in pieces)

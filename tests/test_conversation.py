@@ -139,3 +139,12 @@ def test_them_after_naming_both_kinds_stands_for_both(engine: Engine) -> None:
 ])
 def test_short_follow_ups_in_other_words(engine: Engine, messages: list[str], entry: str) -> None:
     assert play(engine, *messages).entry == entry
+
+
+@pytest.mark.parametrize(("message", "verdicts"), [
+    ("is payroll, bookkeeping and market research bpo?", ["BPO", "BPO", "KPO"]),
+    ("data entry aur market research dono kaunse type ke hai", ["BPO", "KPO"]),
+    ("regulatory and compliance research, basic tech support, investment research?", ["KPO", "BPO", "KPO"]),
+])
+def test_lists_asked_in_other_ways(engine: Engine, message: str, verdicts: list[str]) -> None:
+    assert [v for _, v in play(engine, message).verdicts] == verdicts
