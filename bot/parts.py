@@ -57,6 +57,8 @@ _OPENING = re.compile(
     r"^.*?\b(?:(?:one|a)\s+(?:guy|person|girl|lady|team|employee|staff member|colleague)|someone)\s+"
     r"(?:who\s+|that\s+|to\s+)?", re.IGNORECASE)
 
+_OUTSOURCE = re.compile(r"\b(?:outsource|outsourcing|hand over|send out|farm out)\s+(?:our\s+|the\s+|some\s+)?"
+                        r"([^.?!]+)[.?!]*\s*$", re.IGNORECASE)
 _FIRST = re.compile(r"^(?:\d\s*q(?:uestion)?s?\s*:|first(?:ly)?,?\s+)", re.IGNORECASE)
 _KINDS = re.compile(r"\b(?:bpo|kpo)s?\b", re.IGNORECASE)
 _LIST_HEAD = re.compile(r"\b(?:classify|these|following|tasks|jobs|things|which|bpo|kpo|sort|outsource|"
@@ -89,7 +91,7 @@ def split(text: str) -> Parts | None:
     tasks = _task_list(text)
     if tasks is not None:
         return Parts("tasks", tasks)
-    plain = _plain_list(text)
+    plain = _plain_list(text) or _outsourced(text)
     return Parts("list", plain) if plain is not None else None
 
 
@@ -159,6 +161,17 @@ def _plain_list(text: str) -> tuple[str, ...] | None:
     if _asks(text.rstrip(" ?")) or not re.search(r"[,+&]", text):  # "payroll, data entry?" is a list
         return None
     pieces = _pieces(text)
+    fits = 2 <= len(pieces) <= MAX_PARTS and all(len(p.split()) <= MAX_TASK_WORDS // 2 for p in pieces)
+    return tuple(pieces) if fits else None
+
+
+def _outsourced(text: str) -> tuple[str, ...] | None:
+    """ "our hospital wants to outsource medical billing and also clinical data analysis": the
+    things after "outsource"; the engine decides whether they are tasks."""
+    found = _OUTSOURCE.search(text)
+    if found is None:
+        return None
+    pieces = _pieces(found.group(1).strip(" ?.!"))
     fits = 2 <= len(pieces) <= MAX_PARTS and all(len(p.split()) <= MAX_TASK_WORDS // 2 for p in pieces)
     return tuple(pieces) if fits else None
 

@@ -148,3 +148,8 @@ def test_short_follow_ups_in_other_words(engine: Engine, messages: list[str], en
 ])
 def test_lists_asked_in_other_ways(engine: Engine, message: str, verdicts: list[str]) -> None:
     assert [v for _, v in play(engine, message).verdicts] == verdicts
+
+
+def test_the_things_a_business_wants_to_outsource_get_a_verdict_each(engine: Engine) -> None:
+    reply = play(engine, "hi, our hospital wants to outsource medical billing and also clinical data analysis")
+    assert [v for _, v in reply.verdicts] == ["BPO", "KPO"]
