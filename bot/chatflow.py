@@ -97,7 +97,7 @@ class ChatFlow:
             return reply
         if follow is None and (live.said or live.verdict) and self._bare_kind_question(query):
             follow = FollowUp("decide")
-        if follow is None and live.said and live.verdict is None and self.follow_ups.empty(query):
+        if follow is None and live.said and live.verdict is None and _SO.fullmatch(text):
             follow = FollowUp("decide")  # "ok so?" after a description of one's work
         if follow is not None:
             return self._follow_up(follow, live, text)
@@ -338,6 +338,8 @@ class ChatFlow:
 
     def _next_context(self, reply: Reply, text: str, live: Context | None, now: float) -> Context:
         heard = (live or Context(at=now)).heard(text, now)
+        if reply.kind in _NOT_WORK and _asks(text):  # "what is offshoring?" describes no work of theirs
+            heard = replace(heard, said=live.said if live is not None else ())
         if reply.kind == "comparison":
             return self.engine.with_card(reply, heard, now).context or heard
         heard = replace(heard, card=())
@@ -369,6 +371,10 @@ class ChatFlow:
         return topic
 
 
+_NOT_WORK = frozenset({"fallback", "decline", "suggestions", "smalltalk", "help"})
+"""Replies after which the user's question is not kept as a description of their work."""
+_SO = re.compile(r"\W*(?:(?:ok|okay|so|then|toh|and|hmm|well|now|yes|yeah|right|fine|alright)\W*)+", re.IGNORECASE)
+"""Nothing but "ok so?" and the like: after a description of one's work, asks for a verdict."""
 _OVER_SMALLTALK = frozenset({"reason", "simpler", "example", "other_kind"})
 """Follow-ups that win over small talk sharing their words ("how so?" is no "how are you")."""
 

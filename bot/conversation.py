@@ -129,10 +129,6 @@ class FollowUps:
         """Whether normalised words say nothing of their own (BPO and KPO count as neutral)."""
         return words <= self._neutral
 
-    def empty(self, query: Query) -> bool:
-        """Whether a message says nothing but filler ("ok so?", "hmm"), not even BPO or KPO."""
-        return bool(query.tokens) and not (set(query.content) - (self._neutral - self._kinds))
-
     def _by_keywords(self, query: Query) -> FollowUp | None:
         """A message made only of one intent's words and neutral ones ("why tho", "what about kpo")."""
         words = set(query.content) - self._neutral

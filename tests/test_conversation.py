@@ -153,3 +153,12 @@ def test_lists_asked_in_other_ways(engine: Engine, message: str, verdicts: list[
 def test_the_things_a_business_wants_to_outsource_get_a_verdict_each(engine: Engine) -> None:
     reply = play(engine, "hi, our hospital wants to outsource medical billing and also clinical data analysis")
     assert [v for _, v in reply.verdicts] == ["BPO", "KPO"]
+
+
+@pytest.mark.parametrize("messages", [
+    ["what is offshoring", "how are you"],
+    ["is this info up to date?", "you are useless", "2+2"],
+])
+def test_earlier_questions_are_never_judged_as_a_description_of_work(engine: Engine, messages: list[str]) -> None:
+    reply = play(engine, *messages)
+    assert reply.kind != "classification" and not reply.verdicts
