@@ -214,6 +214,8 @@ class ChatFlow:
             each = self._tasks(" ".join(work), work)
             if each is not None:
                 return each
+        if ctx.verdict is not None:
+            return self._verdict_again(ctx)
         for said in reversed(ctx.said):
             parts = split(said)
             if parts is not None and parts.kind != "questions":
@@ -350,8 +352,10 @@ class ChatFlow:
                         asked=False)
         answered = last.kind == "answer" and (text.rstrip().endswith("?") or _QUESTION.match(text) is not None)
         # A description of one's work is kept for "so what do we need?"; a question answered is not.
-        settled = replace(topic, said=()) if last.verdict is not None or len(last.verdicts) > 1 \
-            or answered else topic
+        # A verdict on one described message keeps the description, for "which type for each?".
+        judged = last.kind == "classification" and len(last.verdicts) == 1 and len(topic.said) > 1
+        settled = replace(topic, said=()) if not judged and (last.verdict is not None or len(last.verdicts) > 1
+                                                             or answered) else topic
         if reply.parts:  # "and for bpo?" after several answers asks about the last one
             about = last.entry if last.kind == "answer" else None
             return replace(settled, items=reply.asked, asked=True, entry=about,
