@@ -42,9 +42,11 @@ class Counting:
 
     def __init__(self) -> None:
         self.calls = 0
+        self.texts: list[str] = []
 
     def encode(self, texts: Sequence[str]) -> Vectors:
         self.calls += 1
+        self.texts.extend(texts)
         out = np.zeros((len(texts), 8), dtype=np.float32)
         for row, text in enumerate(texts):
             out[row, len(text) % 8] = 1.0
@@ -70,15 +72,20 @@ def test_vectors_are_computed_once_then_read_from_the_cache(tmp_path: Path) -> N
     second = build_index(PHRASINGS, encoder, tmp_path)
     assert encoder.calls == 1 and len(first) == len(second) == len(PHRASINGS)
     changed = [*PHRASINGS, Phrasing("faq", "e", "xxxxxx")]
-    build_index(changed, encoder, tmp_path)
+    edited = build_index(changed, encoder, tmp_path)
     assert encoder.calls == 2, "an edited knowledge base gets vectors of its own"
+    assert encoder.texts[-1:] == ["xxxxxx"] and len(encoder.texts) == len(PHRASINGS) + 1, \
+        "only the new phrasing is encoded; the others come from the earlier cache"
+    query = np.zeros(8, dtype=np.float32)
+    query[6] = 1.0
+    assert edited.search(query, 1)[0].target == "e"
     assert cache_key("fake", ["x"]) != cache_key("other model", ["x"])
 
 
 def test_a_damaged_cache_file_is_computed_again(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     encoder = Counting()
     build_index(PHRASINGS, encoder, tmp_path)
-    [cached] = tmp_path.glob("phrasings-*.npy")
+    [cached] = tmp_path.glob("phrasings-*.npz")
     cached.write_bytes(b"not numpy")
     with caplog.at_level(logging.WARNING):
         build_index(PHRASINGS, encoder, tmp_path)
