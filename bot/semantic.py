@@ -92,7 +92,18 @@ def build_index(phrasings: Sequence[Phrasing], encoder: Encoder, cache_dir: Path
         vectors = _encode_new(texts, known, encoder)
         if path is not None:
             _write(path, vectors, texts, encoder.key)
+            _prune(path.parent, KEPT_CACHE_FILES)
     return SemanticIndex(phrasings, vectors)
+
+
+KEPT_CACHE_FILES = 3
+"""Cache files kept (the newest): the running knowledge base's and a couple it may go back to."""
+
+
+def _prune(cache_dir: Path, keep: int) -> None:
+    files = sorted(cache_dir.glob("phrasings-*.np[yz]"), key=lambda f: f.stat().st_mtime, reverse=True)
+    for old in files[keep:]:
+        old.unlink(missing_ok=True)
 
 
 def _encode_new(texts: Sequence[str], known: dict[bytes, Vectors], encoder: Encoder) -> Vectors:

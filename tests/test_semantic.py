@@ -80,6 +80,9 @@ def test_vectors_are_computed_once_then_read_from_the_cache(tmp_path: Path) -> N
     query[6] = 1.0
     assert edited.search(query, 1)[0].target == "e"
     assert cache_key("fake", ["x"]) != cache_key("other model", ["x"])
+    for n in range(5):
+        build_index([*PHRASINGS, Phrasing("faq", "e", "y" * n)], encoder, tmp_path)
+    assert len(list(tmp_path.glob("phrasings-*"))) == 3, "only the newest cache files are kept"
 
 
 def test_a_damaged_cache_file_is_computed_again(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
