@@ -2,18 +2,35 @@
 
 Content is data a non-programmer edits, so loading checks everything and reports
 every problem at once, each naming the file, the entry and the field, instead of
-failing on the first one with a traceback.
+failing on the first one with a traceback. The models below say what each file
+holds; pydantic checks every entry against them, references to other entries
+included (through the ids passed as validation context), and `_located` puts each
+of its errors in those terms and in the editor's words.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, TypeVar, dataclass_transform, get_args
 
 import yaml
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    with_config,
+)
+from pydantic_core import ErrorDetails
 
 from bot import quizblock
 from bot.quizblock import QuizItem
@@ -21,17 +38,62 @@ from bot.quizblock import QuizItem
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader when PyYAML has it: the same data, nine times faster at start-up."""
 ID_PATTERN = re.compile(r"^[a-z0-9_]{1,32}$")
-VERDICTS = ("BPO", "KPO")
+Verdict = Literal["BPO", "KPO"]
+VERDICTS: tuple[Verdict, ...] = get_args(Verdict)
+FollowUp = Literal["reason", "simpler", "example", "other_kind", "decide"]
+FOLLOW_UPS: tuple[FollowUp, ...] = get_args(FollowUp)
+"""What a follow-up may ask of the previous exchange (knowledge/conversation.yaml)."""
+T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+@dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field,))
+def _model(cls: type[T]) -> type[T]:
+    """A frozen dataclass that loading validates with pydantic, refusing unknown fields.
+
+    Plain dataclasses rather than pydantic models: code that builds entries itself (the
+    benchmarks' synthetic FAQ entries, `dataclasses.replace`) is not held to the rules for
+    edited YAML, and pydantic builds its validators on the first load, not at import.
+    """
+    return with_config(ConfigDict(extra="forbid"))(dataclasses.dataclass(frozen=True)(cls))
+
+
+def _known(kind: str, what: str) -> AfterValidator:
+    """A reference that must name an entry of `kind` (the ids in the validation context)."""
+    def check(value: str, info: ValidationInfo) -> str:
+        if isinstance(info.context, dict) and value not in info.context[kind]:
+            raise ValueError(f"unknown {what} '{value}'")
+        return value
+
+    return AfterValidator(check)
+
+
+def _unique_ids(items: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Items whose ids are all different (dialog questions, a question's options)."""
+    ids = [item.id for item in items]
+    if repeated := next((i for i in ids if ids.count(i) > 1), None):
+        raise ValueError(f"duplicate id '{repeated}'")
+    return items
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Word = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1)]
+Texts = Annotated[tuple[Text, ...], Field(min_length=1)]
+Words = Annotated[tuple[Word, ...], Field(min_length=1)]
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN.pattern)]
+FaqId = Annotated[Text, _known("faq", "FAQ id")]
+SourceIds = Annotated[tuple[Annotated[Text, _known("sources", "source id")], ...], Field(min_length=1)]
+PhraseMap = Mapping[Word, Words]
+"""A canonical word -> its variants (knowledge/synonyms.yaml)."""
+
+
+@_model
 class Source:
     """A source document the knowledge base is drawn from."""
 
-    id: str
-    title: str
-    date: str | None
-    subtitle: str | None = None
+    id: Id
+    title: Text
+    date: Text | None = None
+    subtitle: Text | None = None
 
     @property
     def full_title(self) -> str:
@@ -39,163 +101,203 @@ class Source:
         return f"{self.title}: {self.subtitle}" if self.subtitle else self.title
 
 
-@dataclass(frozen=True)
+@_model
 class FaqEntry:
     """One question the bot answers, with the ways users phrase it."""
 
-    id: str
-    question: str
-    short: str
-    phrasings: tuple[str, ...]
-    answer: str
-    related: tuple[str, ...]
-    sources: tuple[str, ...]
-    derived: bool = False
-    featured: bool = False
-    counterpart: str | None = None
+    id: Id
+    question: Annotated[Text, Field(max_length=120)]
+    short: Annotated[Text, Field(max_length=40)]
+    phrasings: Annotated[tuple[Text, ...], Field(min_length=6)]
+    answer: Annotated[Text, Field(max_length=3000)]
+    related: tuple[FaqId, ...]
+    sources: SourceIds
+    derived: StrictBool = False
+    featured: StrictBool = False
+    counterpart: FaqId | None = None
     """The entry asking the same of the other kind (what_is_kpo <-> what_is_bpo), for
     "and for BPO?"; entries that compare both kinds have none."""
-    simple: str | None = None
+    simple: Annotated[Text, Field(max_length=600)] | None = None
     """The answer in two or three plain sentences, for "say it more simply"."""
     quiz: tuple[QuizItem, ...] = ()
     """Quiz questions on facts of the answer (the `quiz:` block, see bot/quizblock.py)."""
 
+    @field_validator("quiz", mode="before")
+    @classmethod
+    def _quiz_block(cls, value: Any) -> tuple[QuizItem, ...]:
+        if value is None:
+            return ()
+        problem = quizblock.problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return quizblock.parse(value)
 
-@dataclass(frozen=True)
+    @field_validator("related")
+    @classmethod
+    def _not_itself(cls, related: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        if info.data.get("id") in related:
+            raise ValueError("an entry cannot be related to itself")
+        return related
+
+
+@_model
 class Dimension:
     """One axis on which BPO and KPO are compared."""
 
-    id: str
-    name: str
-    aliases: tuple[str, ...]
-    bpo: str
-    kpo: str
-    explanation: str
-    faq: str
-    sources: tuple[str, ...]
+    id: Id
+    name: Annotated[Text, Field(max_length=40)]
+    aliases: Texts
+    bpo: Annotated[Text, Field(max_length=120)]
+    kpo: Annotated[Text, Field(max_length=120)]
+    explanation: Annotated[Text, Field(max_length=300)]
+    faq: FaqId
+    sources: SourceIds
 
 
-@dataclass(frozen=True)
+@_model
 class Task:
     """An example task with the kind of outsourcing it usually belongs to."""
 
-    id: str
-    name: str
-    aliases: tuple[str, ...]
-    verdict: str
-    reason: str
-    sources: tuple[str, ...]
-    derived: bool = False
-    faq: str | None = None
+    id: Id
+    name: Annotated[Text, Field(max_length=60)]
+    aliases: Texts
+    verdict: Verdict
+    reason: Annotated[Text, Field(max_length=300)]
+    sources: SourceIds
+    derived: StrictBool = False
+    faq: FaqId | None = None
     """The FAQ entry about this task, if one exists ("Why is a call center the classic BPO example?")."""
 
 
-@dataclass(frozen=True)
+@_model
 class SmallTalk:
     """Greetings, thanks and the like, with a short reply."""
 
-    id: str
-    phrasings: tuple[str, ...]
-    reply: str
+    id: Id
+    phrasings: Texts
+    reply: Text
 
 
-@dataclass(frozen=True)
+@_model
 class OutOfScope:
     """A near-topic subject the documents do not cover, named so the bot can say so."""
 
-    id: str
-    topic: str | None
+    id: Id
+    phrasings: Texts
+    topic: Text | None = None
     """How the decline names the subject; None for subjects far from the topic (weather,
     sport), which get the plain note that the bot only knows about KPO and BPO."""
-    phrasings: tuple[str, ...]
-    instead: tuple[str, ...] = ()
+    instead: tuple[FaqId, ...] = ()
     """FAQ ids on what the sources do say nearby (pay, skills), offered with the decline."""
 
 
-@dataclass(frozen=True)
+@_model
+class KindParaphrases:
+    """Words that name BPO or KPO before one of `nouns` ("the expert firm")."""
+
+    bpo: Words
+    kpo: Words
+    nouns: Words
+
+
+@_model
 class Lexicon:
-    """Word lists the matcher uses to normalise what users type."""
+    """Word lists the matcher uses to normalise what users type (knowledge/synonyms.yaml)."""
 
-    synonyms: Mapping[str, tuple[str, ...]]
-    stopwords: frozenset[str]
-    protected: frozenset[str]
-    foreign_words: frozenset[str]
-    hinglish: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    synonyms: PhraseMap
+    kind_paraphrases: KindParaphrases
+    stopwords: frozenset[Word] = frozenset()
+    protected: frozenset[Word] = frozenset()
+    foreign_words: frozenset[Word] = frozenset()
+    hinglish: PhraseMap = dataclasses.field(default_factory=dict)
     """English words or phrases -> the romanised Hindi that means them ("what is": "kya hai")."""
-    hinglish_markers: frozenset[str] = frozenset()
+    hinglish_markers: frozenset[Word] = frozenset()
     """Words that show a message is romanised Hindi; only then is `hinglish` applied."""
-    kind_words: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    """"bpo"/"kpo" -> words that name that kind before one of `kind_nouns` ("the expert firm")."""
-    kind_nouns: tuple[str, ...] = ()
+
+    @property
+    def kind_words(self) -> Mapping[str, tuple[str, ...]]:
+        """"bpo"/"kpo" -> words that name that kind before one of `kind_nouns`."""
+        return {"bpo": self.kind_paraphrases.bpo, "kpo": self.kind_paraphrases.kpo}
+
+    @property
+    def kind_nouns(self) -> tuple[str, ...]:
+        return self.kind_paraphrases.nouns
 
 
-@dataclass(frozen=True)
+@_model
 class Cues:
     """Wording that marks a task question, and words that lean a task to BPO or KPO."""
 
-    task_markers: tuple[str, ...]
-    weights: Mapping[str, float]
-    min_weight: float
-    follow_up: tuple[str, ...] = ()
+    task_markers: Words
+    cues: Mapping[Word, StrictFloat]
+    min_weight: Annotated[StrictFloat, Field(gt=0)] = 1.0
+    follow_up: tuple[FaqId, ...] = ()
     """FAQ ids offered as buttons after a task verdict."""
-    task_references: tuple[str, ...] = ()
+    task_references: Words = ()
     """Words that stand for a task named earlier ("payroll, is that bpo?"), where a marker expects one."""
 
+    @property
+    def weights(self) -> Mapping[str, float]:
+        """Each cue word's lean: negative towards BPO, positive towards KPO."""
+        return self.cues
 
-FOLLOW_UPS = ("reason", "simpler", "example", "other_kind", "decide")
-"""What a follow-up may ask of the previous exchange (knowledge/conversation.yaml)."""
+
+def _both_kinds(examples: Mapping[str, str]) -> Mapping[str, str]:
+    if set(examples) != set(VERDICTS):
+        raise ValueError("must map BPO and KPO to an FAQ id each")
+    return examples
 
 
-@dataclass(frozen=True)
+@_model
 class Chat:
     """Wording of follow-ups that only make sense with the previous exchange."""
 
-    follow_ups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    follow_ups: Mapping[FollowUp, Texts]
     """A `FOLLOW_UPS` intent -> the short messages that ask it ("why?" -> reason)."""
-    and_openers: tuple[str, ...] = ()
+    and_openers: Texts
     """Words opening a follow-up that names something new of the same sort ("and payroll?")."""
-    examples: Mapping[str, str] = field(default_factory=dict)
+    examples: Annotated[Mapping[str, FaqId], AfterValidator(_both_kinds)]
     """"BPO"/"KPO" -> the FAQ entry listing examples of that kind."""
-    keywords: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    """A `FOLLOW_UPS` intent -> words that ask it in a message made only of such words."""
-    neutral: tuple[str, ...] = ()
+    neutral: Texts
     """Words a follow-up may hold besides its intent's keywords ("explain", "again", "it")."""
+    keywords: Mapping[FollowUp, Texts] = dataclasses.field(default_factory=dict)
+    """A `FOLLOW_UPS` intent -> words that ask it in a message made only of such words."""
 
 
-@dataclass(frozen=True)
+@_model
 class DialogOption:
     """One answer to a dialog question, leaning towards BPO (negative) or KPO (positive)."""
 
-    id: str
-    label: str
-    weight: float
-    reason: str
+    id: Id
+    label: Annotated[Text, Field(max_length=40)]
+    weight: StrictFloat
+    reason: Annotated[Text, Field(max_length=120)]
 
 
-@dataclass(frozen=True)
+@_model
 class DialogQuestion:
     """One multiple-choice step of the /classify dialog."""
 
-    id: str
-    text: str
-    dimension: str
-    options: tuple[DialogOption, ...]
+    id: Id
+    text: Annotated[Text, Field(max_length=120)]
+    dimension: Annotated[Text, _known("dimensions", "dimension id")]
+    options: Annotated[tuple[DialogOption, ...], Field(min_length=2), AfterValidator(_unique_ids)]
 
     def option(self, option_id: str) -> DialogOption | None:
         """The option with this id, if any."""
         return next((o for o in self.options if o.id == option_id), None)
 
 
-@dataclass(frozen=True)
+@_model
 class Dialog:
     """The /classify dialog: its questions and how answers add up to a verdict."""
 
-    questions: tuple[DialogQuestion, ...]
-    prior_weight: float
-    in_between: float
+    questions: Annotated[tuple[DialogQuestion, ...], Field(min_length=3, max_length=9), AfterValidator(_unique_ids)]
+    prior_weight: StrictFloat = 2.0
+    in_between: Annotated[StrictFloat, Field(ge=0, lt=1)] = 0.25
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class KnowledgeBase:
     """Everything the engine knows, loaded once and never changed."""
 
@@ -209,7 +311,7 @@ class KnowledgeBase:
     lexicon: Lexicon
     cues: Cues
     dialog: Dialog
-    chat: Chat = Chat()
+    chat: Chat
 
     def counts(self) -> dict[str, int]:
         """How many items of each kind, for `kb check` and logs."""
@@ -225,7 +327,7 @@ class KnowledgeBase:
         }
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Problem:
     """One validation problem, located by file, entry and field."""
 
@@ -235,12 +337,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = self.file
-        if self.entry is not None:
-            where += f", entry '{self.entry}'"
-        if self.field is not None:
-            where += f", field '{self.field}'"
-        return f"{where}: {self.message}"
+        entry = f", entry '{self.entry}'" if self.entry is not None else ""
+        field = f", field '{self.field}'" if self.field is not None else ""
+        return f"{self.file}{entry}{field}: {self.message}"
 
 
 class KnowledgeError(Exception):
@@ -252,490 +351,211 @@ class KnowledgeError(Exception):
         super().__init__(f"the knowledge base has {len(problems)} problem(s):\n{lines}")
 
 
-# --- field checkers: each returns an error message or None -------------------------
-
-def _text(value: Any) -> str | None:
-    return None if isinstance(value, str) and value.strip() else "must be non-empty text"
-
-
-def _text_or_null(value: Any) -> str | None:
-    return None if value is None or isinstance(value, str) else "must be text or null"
-
-
-def _texts(value: Any) -> str | None:
-    if not isinstance(value, list) or not value:
-        return "must be a non-empty list of texts"
-    bad = [v for v in value if not isinstance(v, str) or not v.strip()]
-    if bad:
-        hint = " (put quotes around words YAML reads as true/false/null, like on, off, yes, no)"
-        return f"must contain only non-empty texts, not {bad[0]!r}" + (
-            hint if any(isinstance(v, bool) or v is None for v in bad) else "")
-    return None
-
-
-def _ids(value: Any) -> str | None:
-    if not isinstance(value, list):
-        return "must be a list of ids"
-    bad = [str(v) for v in value if not isinstance(v, str) or not ID_PATTERN.match(v)]
-    return f"has malformed id(s): {', '.join(bad)}" if bad else None
-
-
-def _flag(value: Any) -> str | None:
-    return None if isinstance(value, bool) else "must be true or false"
-
-
-def _verdict(value: Any) -> str | None:
-    return None if value in VERDICTS else f"must be BPO or KPO, not {value!r}"
-
-
-def _short(limit: int) -> Callable[[Any], str | None]:
-    def check(value: Any) -> str | None:
-        problem = _text(value)
-        if problem is None and len(value) > limit:
-            return f"must be at most {limit} characters (has {len(value)})"
-        return problem
-
-    return check
-
-
-def _min_items(checker: Callable[[Any], str | None], least: int) -> Callable[[Any], str | None]:
-    def check(value: Any) -> str | None:
-        problem = checker(value)
-        if problem is None and len(value) < least:
-            return f"needs at least {least} items (has {len(value)})"
-        return problem
-
-    return check
-
-
-Spec = dict[str, tuple[Callable[[Any], str | None], bool]]  # field -> (checker, required)
-
-SOURCE_SPEC: Spec = {"id": (_text, True), "title": (_text, True), "subtitle": (_text, False),
-                     "date": (_text_or_null, False)}
-FAQ_SPEC: Spec = {
-    "id": (_text, True),
-    "question": (_short(120), True),
-    "short": (_short(40), True),
-    "phrasings": (_min_items(_texts, 6), True),
-    "answer": (_short(3000), True),
-    "related": (_ids, True),
-    "sources": (_texts, True),
-    "derived": (_flag, False),
-    "featured": (_flag, False),
-    "counterpart": (_text, False),
-    "simple": (_short(600), False),
-    "quiz": (quizblock.problem, False),
-}
-DIMENSION_SPEC: Spec = {
-    "id": (_text, True),
-    "name": (_short(40), True),
-    "aliases": (_texts, True),
-    "bpo": (_short(120), True),
-    "kpo": (_short(120), True),
-    "explanation": (_short(300), True),
-    "faq": (_text, True),
-    "sources": (_texts, True),
-}
-TASK_SPEC: Spec = {
-    "id": (_text, True),
-    "name": (_short(60), True),
-    "aliases": (_texts, True),
-    "verdict": (_verdict, True),
-    "reason": (_short(300), True),
-    "sources": (_texts, True),
-    "derived": (_flag, False),
-    "faq": (_text, False),
-}
-SMALLTALK_SPEC: Spec = {"id": (_text, True), "phrasings": (_texts, True), "reply": (_text, True)}
-OUT_OF_SCOPE_SPEC: Spec = {"id": (_text, True), "topic": (_text, False), "phrasings": (_texts, True),
-                           "instead": (_ids, False)}
-
-
-class _Collector:
-    """Reads the files and gathers problems instead of stopping at the first."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.problems: list[Problem] = []
-
-    def problem(self, file: str, entry: str | None, field_name: str | None, message: str) -> None:
-        self.problems.append(Problem(_shown(self.folder / file), entry, field_name, message))
-
-    def read(self, file: str, top_key: str) -> Any:
-        """The value under `top_key` in `file`, or None (with a problem) if unreadable."""
-        path = self.folder / file
-        try:
-            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
-        except FileNotFoundError:
-            self.problem(file, None, None, "file is missing")
-            return None
-        except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
-            self.problem(file, None, None, f"cannot be read: {_one_line(exc)}")
-            return None
-        if not isinstance(data, dict) or top_key not in data:
-            self.problem(file, None, None, f"must be a mapping with the key '{top_key}'")
-            return None
-        unknown = sorted(set(data) - {top_key})
-        if unknown and file not in _MULTI_KEY_FILES:
-            self.problem(file, None, None, f"unknown top-level key(s): {', '.join(unknown)}")
-        return data
-
-    def entries(self, file: str, top_key: str, spec: Spec) -> list[dict[str, Any]]:
-        """The well-formed entries of a list file; malformed ones are reported and dropped."""
-        data = self.read(file, top_key)
-        if data is None:
-            return []
-        items = data[top_key]
-        if not isinstance(items, list):
-            self.problem(file, None, top_key, "must be a list of entries")
-            return []
-        good: list[dict[str, Any]] = []
-        seen: set[str] = set()
-        for index, item in enumerate(items):
-            if self.entry_ok(file, index, item, spec, seen):
-                good.append(item)
-        return good
-
-    def entry_ok(self, file: str, index: int, item: Any, spec: Spec, seen: set[str]) -> bool:
-        if not isinstance(item, dict):
-            self.problem(file, f"#{index + 1}", None, "must be a mapping of fields")
-            return False
-        name = item.get("id")
-        label = name if isinstance(name, str) and name else f"#{index + 1}"
-        ok = True
-        for key in sorted(set(item) - set(spec)):
-            self.problem(file, label, key, "unknown field")
-            ok = False
-        for key, (checker, required) in spec.items():
-            if key not in item:
-                if required:
-                    self.problem(file, label, key, "missing")
-                    ok = False
-                continue
-            message = checker(item[key])
-            if message:
-                self.problem(file, label, key, message)
-                ok = False
-        if isinstance(name, str) and not ID_PATTERN.match(name):
-            self.problem(file, label, "id", "must match [a-z0-9_]{1,32}")
-            ok = False
-        if label in seen:
-            self.problem(file, label, "id", "duplicate id")
-            ok = False
-        seen.add(label)
-        return ok
-
-
-_MULTI_KEY_FILES = {"synonyms.yaml", "cues.yaml", "dialog.yaml", "conversation.yaml"}
-
-
-def _one_line(exc: Exception) -> str:
-    return " ".join(str(exc).split())
-
-
-def _tuple(values: Iterable[str]) -> tuple[str, ...]:
-    return tuple(v.strip() for v in values)
-
-
 def load(folder: Path | str | None = None) -> KnowledgeBase:
     """Load and validate the knowledge folder; raise KnowledgeError listing every problem."""
     from bot.paths import knowledge_dir
 
     root = Path(folder) if folder is not None else knowledge_dir()
-    c = _Collector(root)
     if not root.is_dir():
         raise KnowledgeError([Problem(str(root), None, None, "knowledge folder not found")])
-    sources = {s["id"]: Source(s["id"], s["title"], _date(s.get("date")), s.get("subtitle"))
-               for s in c.entries("sources.yaml", "sources", SOURCE_SPEC)}
-    faq = {e["id"]: _faq(e) for e in c.entries("faq.yaml", "faq", FAQ_SPEC)}
-    dimensions = {d["id"]: _dimension(d) for d in c.entries("dimensions.yaml", "dimensions", DIMENSION_SPEC)}
-    tasks = {t["id"]: _task(t) for t in c.entries("tasks.yaml", "tasks", TASK_SPEC)}
-    smalltalk = {s["id"]: SmallTalk(s["id"], _tuple(s["phrasings"]), s["reply"].strip())
-                 for s in c.entries("smalltalk.yaml", "smalltalk", SMALLTALK_SPEC)}
-    out_of_scope = {o["id"]: OutOfScope(o["id"], (o.get("topic") or "").strip() or None, _tuple(o["phrasings"]),
-                                        tuple(o.get("instead", ())))
-                    for o in c.entries("out_of_scope.yaml", "out_of_scope", OUT_OF_SCOPE_SPEC)}
-    lexicon = _lexicon(c)
-    cues = _cues(c)
-    dialog = _dialog(c, dimensions)
-    chat = _chat(c)
-    _cross_check(c, sources, faq, dimensions, tasks, smalltalk, out_of_scope, cues, chat)
-    if c.problems:
-        raise KnowledgeError(c.problems)
-    return KnowledgeBase(root, sources, faq, dimensions, tasks, smalltalk, out_of_scope, lexicon,
-                         cues, dialog, chat)
+    r = _Reader(root)
+    sources, faq = r.entries("sources", Source), r.entries("faq", FaqEntry)
+    dimensions, tasks = r.entries("dimensions", Dimension), r.entries("tasks", Task)
+    smalltalk, out_of_scope = r.entries("smalltalk", SmallTalk), r.entries("out_of_scope", OutOfScope)
+    lexicon, cues = r.whole("synonyms.yaml", "synonyms", Lexicon), r.whole("cues.yaml", "cues", Cues)
+    dialog, chat = r.whole("dialog.yaml", "questions", Dialog), r.whole("conversation.yaml", "follow_ups", Chat)
+    for file, entry, name, message in _repeated_phrasings(faq, tasks, smalltalk, out_of_scope):
+        r.problem(file, entry, name, message)
+    for entry, message in _repeated_variants(lexicon):
+        r.problem("synonyms.yaml", entry, "variants", message)
+    if lexicon is None or cues is None or dialog is None or chat is None or r.problems:
+        raise KnowledgeError(r.problems)
+    return KnowledgeBase(root, sources, faq, dimensions, tasks, smalltalk, out_of_scope, lexicon, cues, dialog, chat)
 
 
-def _date(value: Any) -> str | None:
-    return str(value) if value is not None else None
+_ADAPTERS: dict[type, TypeAdapter[Any]] = {}
+"""Pydantic's validator for each model, built on the first load (tens of milliseconds) and kept."""
 
 
-def _faq(e: dict[str, Any]) -> FaqEntry:
-    return FaqEntry(
-        id=e["id"], question=e["question"].strip(), short=e["short"].strip(),
-        phrasings=_tuple(e["phrasings"]), answer=e["answer"].strip(),
-        related=tuple(e["related"]), sources=tuple(e["sources"]),
-        derived=e.get("derived", False), featured=e.get("featured", False),
-        counterpart=e.get("counterpart"), simple=(e.get("simple") or "").strip() or None,
-        quiz=quizblock.parse(e.get("quiz")),
-    )
+class _Reader:
+    """Reads the files and gathers problems instead of stopping at the first."""
+
+    LISTS = ("sources", "faq", "dimensions", "tasks", "smalltalk", "out_of_scope")
+    """The files that list entries with ids, under the key each file is named after."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.problems: list[Problem] = []
+        self.lists = {key: self.items(key) for key in self.LISTS}
+        self.known = {key: {i["id"] for i in items if isinstance(i, dict) and isinstance(i.get("id"), str)}
+                      for key, items in self.lists.items()}
+        """The ids in each list file, which references to entries are checked against."""
+
+    def problem(self, file: str, entry: str | None, field: str | None, message: str) -> None:
+        self.problems.append(Problem(_shown(self.root / file), entry, field, message))
+
+    def read(self, file: str, key: str) -> dict[str, Any] | None:
+        """The mapping in `file`, or None (with a problem) if it is missing, unreadable or lacks `key`."""
+        try:
+            data = yaml.load((self.root / file).read_text(encoding="utf-8"), Loader=_LOADER)
+        except FileNotFoundError:
+            self.problem(file, None, None, "file is missing")
+            return None
+        except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
+            self.problem(file, None, None, f"cannot be read: {' '.join(str(exc).split())}")
+            return None
+        if not isinstance(data, dict) or key not in data:
+            self.problem(file, None, None, f"must be a mapping with the key '{key}'")
+            return None
+        return data
+
+    def items(self, key: str) -> list[Any]:
+        """The entries of the list file named after `key`, as YAML gives them."""
+        data = self.read(f"{key}.yaml", key)
+        if data is None:
+            return []
+        if unknown := sorted(map(str, set(data) - {key})):
+            self.problem(f"{key}.yaml", None, None, f"unknown top-level key(s): {', '.join(unknown)}")
+        if not isinstance(items := data[key], list):
+            self.problem(f"{key}.yaml", None, key, "must be a list of entries")
+            return []
+        return items
+
+    def entries(self, key: str, model: type[T]) -> dict[str, T]:
+        """The valid entries of a list file by id; the others, and repeated ids, are reported."""
+        found: dict[str, T] = {}
+        labels: set[str] = set()
+        for index, item in enumerate(self.lists[key]):
+            label = _label(item, index)
+            if label in labels:
+                self.problem(f"{key}.yaml", label, "id", "duplicate id")
+            elif (entry := self.valid(f"{key}.yaml", item, model, label)) is not None:
+                found[label] = entry
+            labels.add(label)
+        return found
+
+    def whole(self, file: str, key: str, model: type[T]) -> T | None:
+        """A file that is one model (`key` is one of its fields), or None if it has problems."""
+        data = self.read(file, key)
+        return None if data is None else self.valid(file, data, model, None)
+
+    def valid(self, file: str, data: Any, model: type[T], entry: str | None) -> T | None:
+        """`data` validated as `model`, or None with each of pydantic's errors as a problem."""
+        adapter = _ADAPTERS.get(model) or _ADAPTERS.setdefault(model, TypeAdapter(model))
+        try:
+            valid: T = adapter.validate_python(data, context=self.known)
+        except ValidationError as exc:
+            for error in exc.errors():
+                self.problem(file, *_located(data, error, entry))
+            return None
+        return valid
 
 
-def _dimension(d: dict[str, Any]) -> Dimension:
-    return Dimension(
-        id=d["id"], name=d["name"].strip(), aliases=_tuple(d["aliases"]), bpo=d["bpo"].strip(),
-        kpo=d["kpo"].strip(), explanation=d["explanation"].strip(), faq=d["faq"],
-        sources=tuple(d["sources"]),
-    )
+def _label(item: Any, index: int) -> str:
+    """An entry as problems name it: its id, or its place when it has no usable id."""
+    name = item.get("id") if isinstance(item, dict) else None
+    return name if isinstance(name, str) and name else f"#{index + 1}"
 
 
-def _task(t: dict[str, Any]) -> Task:
-    return Task(
-        id=t["id"], name=t["name"].strip(), aliases=_tuple(t["aliases"]), verdict=t["verdict"],
-        reason=t["reason"].strip(), sources=tuple(t["sources"]), derived=t.get("derived", False),
-        faq=t.get("faq"),
-    )
+_VALUE_NAMES = {"cues": "weight", "synonyms": "variants", "hinglish": "variants"}
+"""Mappings keyed by a word, which problems name as the entry, and how they name its value."""
 
 
-def _word_list(c: _Collector, data: dict[str, Any], file: str, key: str) -> frozenset[str]:
-    value = data.get(key, [])
-    message = _texts(value) if value else None
-    if message:
-        c.problem(file, None, key, message)
-        return frozenset()
-    return frozenset(v.strip().lower() for v in value)
+def _located(data: Any, error: ErrorDetails, entry: str | None) -> tuple[str | None, str | None, str]:
+    """(entry, field, message) of a pydantic error in `data`: the innermost entry is a list item
+    (named by its id) or a key of a mapping; the field is the key below it."""
+    node, field, top = data, None, entry is None and len(error["loc"]) == 1
+    for part in error["loc"]:
+        if isinstance(part, int):  # a list item: a mapping is an entry of its own
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+            if isinstance(node, dict):
+                entry, field = _label(node, part), None
+        elif part != "[key]":  # "[key]": the error is in the key itself
+            if field is None:
+                field = part
+            else:  # a key inside the mapping `field`
+                entry, field = (part, _VALUE_NAMES[field]) if field in _VALUE_NAMES else (field, part)
+            node = node.get(part) if isinstance(node, dict) else None
+    return entry, field, _message(error, field, top)
 
 
-def _lexicon(c: _Collector) -> Lexicon:
-    file = "synonyms.yaml"
-    data = c.read(file, "synonyms") or {}
-    known = {"synonyms", "stopwords", "protected", "foreign_words", "hinglish", "hinglish_markers",
-             "kind_paraphrases"}
-    for key in sorted(set(data) - known):
-        c.problem(file, None, key, "unknown top-level key")
-    return Lexicon(
-        synonyms=_phrase_map(c, file, data, "synonyms"),
-        stopwords=_word_list(c, data, file, "stopwords"),
-        protected=_word_list(c, data, file, "protected"),
-        foreign_words=_word_list(c, data, file, "foreign_words"),
-        hinglish=_phrase_map(c, file, data, "hinglish"),
-        hinglish_markers=_word_list(c, data, file, "hinglish_markers"),
-        **_kind_paraphrases(c, file, data.get("kind_paraphrases", {})),
-    )
+_QUOTES = " (put quotes around words YAML reads as true/false/null, like on, off, yes, no)"
+_MESSAGES = {
+    "missing": "missing",
+    "bool_type": "must be true or false",
+    "float_type": "must be a number, not {input!r}",
+    "string_too_long": "must be at most {max_length} characters (has {length})",
+    "string_pattern_mismatch": "must match [a-z0-9_]{{1,32}}",
+    "too_long": "must have at most {max_length} items (has {actual_length})",
+    "literal_error": "must be {one_of}, not {input!r}",
+    "greater_than": "must be more than {gt:g}",
+    "greater_than_equal": "must be at least {ge:g}",
+    "less_than": "must be below {lt:g}",
+    "dict_type": "must be a mapping",
+    "dataclass_type": "must be a mapping of fields",
+    "value_error": "{error}",
+}
+"""Pydantic's error types in the words of someone editing YAML; others keep pydantic's words."""
 
 
-def _kind_paraphrases(c: _Collector, file: str, raw: Any) -> dict[str, Any]:
-    """`kind_paraphrases`: words naming BPO or KPO indirectly, and the nouns they come before."""
-    if not isinstance(raw, dict) or set(raw) - {"bpo", "kpo", "nouns"}:
-        c.problem(file, None, "kind_paraphrases", "must map bpo, kpo and nouns to lists of words")
-        return {}
-    lists: dict[str, tuple[str, ...]] = {}
-    for key in ("bpo", "kpo", "nouns"):
-        message = _texts(raw.get(key, []))
-        if message:
-            c.problem(file, "kind_paraphrases", key, message)
-            return {}
-        lists[key] = tuple(str(v).strip().lower() for v in raw.get(key, []))
-    return {"kind_words": {"bpo": lists["bpo"], "kpo": lists["kpo"]}, "kind_nouns": lists["nouns"]}
+def _message(error: ErrorDetails, field: str | None, top: bool) -> str:
+    kind, value, ctx = error["type"], error["input"], error.get("ctx", {})
+    in_list = bool(error["loc"]) and isinstance(error["loc"][-1], int)
+    if kind in ("string_type", "string_too_short"):
+        if in_list:
+            return f"must contain only non-empty texts, not {value!r}" + (
+                _QUOTES if value is None or isinstance(value, bool) else "")
+        return "must be non-empty text" if value is None or isinstance(value, str) \
+            else f"must be text, not {value} (put it in quotes)"
+    if kind == "unexpected_keyword_argument":
+        return "unknown top-level key" if top else "unknown field"
+    if kind in ("tuple_type", "frozen_set_type"):
+        return f"must be a list of {field}" if field in ("questions", "options") \
+            else "must be a non-empty list of texts"
+    if kind == "too_short" and ctx["min_length"] == 1:
+        return "must be a non-empty list of texts"
+    if kind == "too_short":
+        return f"needs at least {ctx['min_length']} items (has {ctx['actual_length']})"
+    if kind not in _MESSAGES:
+        return error["msg"]
+    return _MESSAGES[kind].format(input=value, length=len(str(value).strip()),
+                                  one_of=str(ctx.get("expected", "")).replace("'", ""), **ctx)
 
 
-def _phrase_map(c: _Collector, file: str, data: dict[str, Any], key: str) -> dict[str, tuple[str, ...]]:
-    """A mapping of a canonical word to its variants, each variant owned by one word."""
-    mapping: dict[str, tuple[str, ...]] = {}
-    owner: dict[str, str] = {}
-    raw = data.get(key, {})
-    if not isinstance(raw, dict):
-        c.problem(file, None, key, "must map a canonical word to a list of variants")
-        raw = {}
-    for canonical, variants in raw.items():
-        message = _texts(variants)
-        if message:
-            c.problem(file, str(canonical), "variants", message)
-            continue
-        for variant in (str(v).strip().lower() for v in variants):
-            if variant in owner and owner[variant] != canonical:
-                c.problem(file, str(canonical), "variants",
-                          f"'{variant}' is already a variant of '{owner[variant]}'")
-            if variant in raw:
-                c.problem(file, str(canonical), "variants", f"'{variant}' is itself a canonical word")
-            owner[variant] = str(canonical)
-        mapping[str(canonical).lower()] = tuple(str(v).strip().lower() for v in variants)
-    return mapping
+def _repeated_phrasings(faq: Mapping[str, FaqEntry], tasks: Mapping[str, Task], smalltalk: Mapping[str, SmallTalk],
+                        out_of_scope: Mapping[str, OutOfScope]) -> Iterator[tuple[str, str, str, str]]:
+    """(file, entry, field, message) for phrasings users could type that two entries, or one twice, claim."""
+    seen: dict[tuple[str, str], tuple[str, str]] = {}
+    within: set[tuple[str, str, str, str]] = set()
+    groups: list[tuple[str, Mapping[str, Any], tuple[str, ...]]] = [
+        ("faq.yaml", faq, ("question", "phrasings")), ("tasks.yaml", tasks, ("name", "aliases")),
+        ("smalltalk.yaml", smalltalk, ("phrasings",)), ("out_of_scope.yaml", out_of_scope, ("phrasings",))]
+    for file, entries, fields in groups:
+        group = "tasks" if file == "tasks.yaml" else "questions"
+        for entry in entries.values():
+            for name in fields:
+                value = getattr(entry, name)
+                for phrasing in (value,) if isinstance(value, str) else value:
+                    key = " ".join(re.findall(r"\w+", phrasing.lower()))
+                    if (file, entry.id, name, key) in within:
+                        yield file, entry.id, name, f"phrasing '{phrasing}' is repeated in this entry"
+                    within.add((file, entry.id, name, key))
+                    first = seen.setdefault((group, key), (file, entry.id))
+                    if first != (file, entry.id):
+                        yield file, entry.id, name, f"duplicate phrasing '{phrasing}' (also in {first[0]}, " \
+                                                     f"entry '{first[1]}')"
 
 
-def _cues(c: _Collector) -> Cues:
-    file = "cues.yaml"
-    data = c.read(file, "cues") or {}
-    for key in sorted(set(data) - {"task_markers", "cues", "min_weight", "follow_up", "task_references"}):
-        c.problem(file, None, key, "unknown top-level key")
-    markers = data.get("task_markers", [])
-    if _texts(markers):
-        c.problem(file, None, "task_markers", _texts(markers) or "")
-        markers = []
-    weights: dict[str, float] = {}
-    raw = data.get("cues", {})
-    if not isinstance(raw, dict):
-        c.problem(file, None, "cues", "must map a word to a number")
-        raw = {}
-    for word, weight in raw.items():
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)):
-            c.problem(file, str(word), "weight", f"must be a number, not {weight!r}")
-            continue
-        weights[str(word).lower()] = float(weight)
-    min_weight = data.get("min_weight", 1.0)
-    if isinstance(min_weight, bool) or not isinstance(min_weight, (int, float)) or min_weight <= 0:
-        c.problem(file, None, "min_weight", "must be a positive number")
-        min_weight = 1.0
-    follow_up = data.get("follow_up", [])
-    if _ids(follow_up):
-        c.problem(file, None, "follow_up", _ids(follow_up) or "")
-        follow_up = []
-    references = data.get("task_references", [])
-    if "task_references" in data and _texts(references):
-        c.problem(file, None, "task_references", _texts(references) or "")
-        references = []
-    return Cues(tuple(m.strip().lower() for m in markers), weights, float(min_weight),
-                tuple(follow_up), tuple(r.strip().lower() for r in references))
-
-
-def _chat(c: _Collector) -> Chat:
-    file = "conversation.yaml"
-    data = c.read(file, "follow_ups") or {}
-    for key in sorted(set(data) - {"follow_ups", "and_openers", "examples", "keywords", "neutral"}):
-        c.problem(file, None, key, "unknown top-level key")
-    follow_ups = _intents(c, file, data, "follow_ups")
-    keywords = _intents(c, file, data, "keywords")
-    neutral = data.get("neutral", [])
-    if message := _texts(neutral):
-        c.problem(file, None, "neutral", message)
-        neutral = []
-    openers = data.get("and_openers", [])
-    if message := _texts(openers):
-        c.problem(file, None, "and_openers", message)
-        openers = []
-    examples = data.get("examples", {})
-    if not isinstance(examples, dict) or set(examples) != set(VERDICTS) \
-            or not all(isinstance(v, str) for v in examples.values()):
-        c.problem(file, None, "examples", "must map BPO and KPO to an FAQ id each")
-        examples = {}
-    return Chat(follow_ups, _tuple(openers), dict(examples), keywords, _tuple(neutral))
-
-
-def _intents(c: _Collector, file: str, data: dict[str, Any], key: str) -> dict[str, tuple[str, ...]]:
-    """A mapping of follow-up intents to lists of phrases or words."""
-    raw = data.get(key, {})
-    if not isinstance(raw, dict):
-        c.problem(file, None, key, "must map an intent to a list of phrases")
-        return {}
-    out: dict[str, tuple[str, ...]] = {}
-    for intent, phrases in raw.items():
-        if intent not in FOLLOW_UPS:
-            c.problem(file, str(intent), key, f"unknown follow-up; known: {', '.join(FOLLOW_UPS)}")
-        elif message := _texts(phrases):
-            c.problem(file, str(intent), key, message)
-        else:
-            out[intent] = _tuple(phrases)
-    return out
-
-
-def _number(value: Any) -> str | None:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    return None if ok else f"must be a number, not {value!r}"
-
-
-def _share(value: Any) -> str | None:
-    return _number(value) or (None if 0 <= value < 1 else "must be at least 0 and below 1")
-
-
-QUESTION_SPEC: Spec = {"id": (_text, True), "text": (_short(120), True), "dimension": (_text, True),
-                       "options": (lambda v: None if isinstance(v, list) and len(v) >= 2
-                                   else "must be a list of at least 2 options", True)}
-OPTION_SPEC: Spec = {"id": (_text, True), "label": (_short(40), True), "weight": (_number, True),
-                     "reason": (_short(120), True)}
-
-
-def _dialog(c: _Collector, dimensions: Mapping[str, Dimension]) -> Dialog:
-    file = "dialog.yaml"
-    data = c.read(file, "questions") or {}
-    for key in sorted(set(data) - {"questions", "prior_weight", "in_between"}):
-        c.problem(file, None, key, "unknown top-level key")
-    settings = {"prior_weight": (_number, 2.0), "in_between": (_share, 0.25)}
-    values: dict[str, float] = {}
-    for key, (checker, default) in settings.items():
-        message = checker(data.get(key, default))
-        if message:
-            c.problem(file, None, key, message)
-        values[key] = default if message else float(data.get(key, default))
-    questions: list[DialogQuestion] = []
-    for q in c.entries(file, "questions", QUESTION_SPEC) if data else []:
-        if q["dimension"] not in dimensions:
-            c.problem(file, q["id"], "dimension", f"unknown dimension id '{q['dimension']}'")
-        seen: set[str] = set()
-        options = [o for n, o in enumerate(q["options"])
-                   if c.entry_ok(file, n, o, OPTION_SPEC, seen)]
-        questions.append(DialogQuestion(q["id"], q["text"].strip(), q["dimension"], tuple(
-            DialogOption(o["id"], o["label"].strip(), float(o["weight"]), o["reason"].strip())
-            for o in options)))
-    if data and not 3 <= len(questions) <= 9:
-        c.problem(file, None, "questions", "needs 3 to 9 questions")
-    return Dialog(tuple(questions), values["prior_weight"], values["in_between"])
-
-
-def _cross_check(c: _Collector, sources: Mapping[str, Source], faq: Mapping[str, FaqEntry],
-                 dimensions: Mapping[str, Dimension], tasks: Mapping[str, Task],
-                 smalltalk: Mapping[str, SmallTalk], out_of_scope: Mapping[str, OutOfScope],
-                 cues: Cues, chat: Chat) -> None:
-    """References between files, and phrasings claimed by two entries."""
-    for file, items in (("faq.yaml", faq), ("dimensions.yaml", dimensions), ("tasks.yaml", tasks)):
-        for item in items.values():
-            for source in item.sources:
-                if source not in sources:
-                    c.problem(file, item.id, "sources", f"unknown source id '{source}'")
-    for entry in faq.values():
-        if entry.counterpart is not None and entry.counterpart not in faq:
-            c.problem("faq.yaml", entry.id, "counterpart", f"unknown FAQ id '{entry.counterpart}'")
-        for ref in entry.related:
-            if ref not in faq:
-                c.problem("faq.yaml", entry.id, "related", f"unknown FAQ id '{ref}'")
-            elif ref == entry.id:
-                c.problem("faq.yaml", entry.id, "related", "an entry cannot be related to itself")
-    for kind, ref in chat.examples.items():
-        if ref not in faq:
-            c.problem("conversation.yaml", kind, "examples", f"unknown FAQ id '{ref}'")
-    for ref in cues.follow_up:
-        if ref not in faq:
-            c.problem("cues.yaml", None, "follow_up", f"unknown FAQ id '{ref}'")
-    for dim in dimensions.values():
-        if dim.faq not in faq:
-            c.problem("dimensions.yaml", dim.id, "faq", f"unknown FAQ id '{dim.faq}'")
-    for task in tasks.values():
-        if task.faq is not None and task.faq not in faq:
-            c.problem("tasks.yaml", task.id, "faq", f"unknown FAQ id '{task.faq}'")
-    for topic in out_of_scope.values():
-        for ref in topic.instead:
-            if ref not in faq:
-                c.problem("out_of_scope.yaml", topic.id, "instead", f"unknown FAQ id '{ref}'")
-    _unique_phrasings(c, _phrasing_owners(faq, tasks, smalltalk, out_of_scope))
-
-
-def _phrasing_owners(faq: Mapping[str, FaqEntry], tasks: Mapping[str, Task],
-                     smalltalk: Mapping[str, SmallTalk],
-                     out_of_scope: Mapping[str, OutOfScope]) -> Iterator[tuple[str, str, str, str]]:
-    """(file, entry id, field, phrasing) for every phrasing users could type."""
-    for e in faq.values():
-        yield "faq.yaml", e.id, "question", e.question
-        for p in e.phrasings:
-            yield "faq.yaml", e.id, "phrasings", p
-    for t in tasks.values():
-        yield "tasks.yaml", t.id, "name", t.name
-        for p in t.aliases:
-            yield "tasks.yaml", t.id, "aliases", p
-    for s in smalltalk.values():
-        for p in s.phrasings:
-            yield "smalltalk.yaml", s.id, "phrasings", p
-    for o in out_of_scope.values():
-        for p in o.phrasings:
-            yield "out_of_scope.yaml", o.id, "phrasings", p
+def _repeated_variants(lexicon: Lexicon | None) -> Iterator[tuple[str, str]]:
+    """(canonical word, message) for variants owned by two words, or that are canonical words themselves."""
+    for mapping in (lexicon.synonyms, lexicon.hinglish) if lexicon else ():
+        owner: dict[str, str] = {}
+        for canonical, variants in mapping.items():
+            for variant in variants:
+                if owner.setdefault(variant, canonical) != canonical:
+                    yield canonical, f"'{variant}' is already a variant of '{owner[variant]}'"
+                if variant in mapping:
+                    yield canonical, f"'{variant}' is itself a canonical word"
 
 
 def _shown(path: Path) -> str:
@@ -744,19 +564,3 @@ def _shown(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
-
-
-def _unique_phrasings(c: _Collector, owners: Iterable[tuple[str, str, str, str]]) -> None:
-    seen: dict[tuple[str, str], tuple[str, str]] = {}
-    within: set[tuple[str, str, str]] = set()
-    for file, entry, field_name, phrasing in owners:
-        key = " ".join(re.findall(r"\w+", phrasing.lower()))
-        group = "tasks" if file == "tasks.yaml" else "questions"
-        if (file, entry, field_name + key) in within:
-            c.problem(file, entry, field_name, f"phrasing '{phrasing}' is repeated in this entry")
-        within.add((file, entry, field_name + key))
-        if (group, key) in seen and seen[(group, key)] != (file, entry):
-            first_file, first_entry = seen[(group, key)]
-            c.problem(file, entry, field_name,
-                      f"duplicate phrasing '{phrasing}' (also in {first_file}, entry '{first_entry}')")
-        seen.setdefault((group, key), (file, entry))

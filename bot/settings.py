@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlparse
@@ -27,11 +26,10 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
+from pydantic_core import ErrorDetails
 from pydantic_settings import (
     BaseSettings,
-    DotEnvSettingsSource,
     EnvSettingsSource,
-    InitSettingsSource,
     NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
@@ -43,19 +41,9 @@ DEFAULT_API = "https://api.telegram.org/bot"
 PREFIX = "KPO_BOT_"
 _LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 """Hosts a plain-http URL may name: the token then never leaves the machine unencrypted."""
-_SECRET_FIELDS = {"token", "webhook_secret"}
-
-
-@dataclass(frozen=True)
-class _Sources:
-    """Where load_settings reads from: flags (by field), an environment mapping, a .env file."""
-
-    flags: dict[str, str]
-    environ: Mapping[str, str] | None
-    dotenv: Path | None
-
-
-_SOURCES: ContextVar[_Sources | None] = ContextVar("kpo_bot_settings_sources", default=None)
+_SECRETS = {"TELEGRAM_BOT_TOKEN", PREFIX + "WEBHOOK_SECRET"}
+_ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("kpo_bot_environ", default=None)
+"""The variables load_settings was given to read instead of the process's environment."""
 
 
 class SettingsError(ValueError):
@@ -120,12 +108,9 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """Flags, then the environment (or the mapping load_settings was given), then .env."""
-        sources = _SOURCES.get()
-        if sources is None:  # Settings() as such: the process's environment and ./.env
-            return init_settings, env_settings, dotenv_settings
-        env = env_settings if sources.environ is None else _MappingEnvSource(settings_cls, sources.environ)
-        dotenv = DotEnvSettingsSource(settings_cls, env_file=sources.dotenv)
-        return InitSettingsSource(settings_cls, sources.flags), env, dotenv
+        environ = _ENVIRON.get()
+        env = env_settings if environ is None else _MappingEnvSource(settings_cls, environ)
+        return init_settings, env, dotenv_settings
 
     def require_token(self) -> str:
         """The token, or a SettingsError saying how to provide it."""
@@ -156,34 +141,23 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
 
     Flags pass the same checks as variables; TELEGRAM_BOT_TOKEN is never taken from one.
     """
-    overrides = {_field(env): value for env, value in (flags or {}).items()
-                 if value is not None and env.startswith(PREFIX)}
-    reset = _SOURCES.set(_Sources(overrides, environ, dotenv if dotenv is not None and dotenv.is_file() else None))
+    overrides: dict[str, Any] = {env.removeprefix(PREFIX).lower(): value for env, value in (flags or {}).items()
+                                 if value is not None and env.startswith(PREFIX)}
+    reset = _ENVIRON.set(environ)
     try:
-        return Settings()
+        return Settings(_env_file=dotenv, **overrides)
     except ValidationError as exc:
         raise SettingsError([_problem(e) for e in exc.errors()]) from None
     finally:
-        _SOURCES.reset(reset)
+        _ENVIRON.reset(reset)
 
 
-def _field(env: str) -> str:
-    return env.removeprefix(PREFIX).lower()
-
-
-def _variable(field: str) -> str:
-    alias = Settings.model_fields[field].validation_alias if field in Settings.model_fields else None
-    return alias if isinstance(alias, str) else PREFIX + field.upper()
-
-
-def _problem(error: Any) -> str:
+def _problem(error: ErrorDetails) -> str:
     """One bad value as `VARIABLE='value' what it must be`, secrets hidden."""
-    location = str(error["loc"][0]) if error["loc"] else "?"
-    field = next((name for name, info in Settings.model_fields.items()
-                  if location in (name, info.validation_alias)), location)
-    shown = "(hidden)" if field in _SECRET_FIELDS else repr(error.get("input"))
-    message = str(error["msg"]).removeprefix("Value error, ")
-    return f"{_variable(field)}={shown} {message}"
+    name = str(error["loc"][0]) if error["loc"] else "?"
+    variable = name if name.isupper() else PREFIX + name.upper()  # the token and API URL go by their alias
+    shown = "(hidden)" if variable in _SECRETS else repr(error.get("input"))
+    return f"{variable}={shown} {error['msg'].removeprefix('Value error, ')}"
 
 
 # --- parsers: text in, value out, or ValueError with what the value must be ------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from pathlib import Path
 
@@ -80,6 +81,16 @@ BREAKAGES = [
      r"knowledge/cues.yaml, entry 'research', field 'weight': must be a number"),
     ("cues.yaml", lambda d: d.update(task_references="it"),
      r"knowledge/cues.yaml, field 'task_references': must be a non-empty list of texts"),
+    ("sources.yaml", lambda d: d["sources"][1].update(date=datetime.date(2015, 2, 25)),
+     r"knowledge/sources.yaml, entry 'diff2015', field 'date': must be text, not 2015-02-25 \(put it in quotes\)"),
+    ("dialog.yaml", lambda d: d["questions"][0]["options"][0].update(weight="a lot"),
+     r"knowledge/dialog.yaml, entry '\w+', field 'weight': must be a number, not 'a lot'"),
+    ("dialog.yaml", lambda d: d["questions"][0].update(dimension="nowhere"),
+     r"knowledge/dialog.yaml, entry '\w+', field 'dimension': unknown dimension id 'nowhere'"),
+    ("conversation.yaml", lambda d: d["follow_ups"].update(louder=["what"]),
+     r"knowledge/conversation.yaml, entry 'follow_ups', field 'louder': must be reason, simpler, example"),
+    ("synonyms.yaml", lambda d: d["synonyms"]["pay"].append(None),
+     r"knowledge/synonyms.yaml, entry 'pay', field 'variants': must contain only non-empty texts, not None"),
 ]
 
 
@@ -97,6 +108,11 @@ def test_every_problem_is_reported_at_once(kb_copy: Path) -> None:
 
     _edit(kb_copy, "faq.yaml", break_two)
     assert len(_problems(kb_copy)) >= 2
+
+
+def test_an_entry_with_a_problem_is_not_also_reported_as_unknown_where_it_is_named(kb_copy: Path) -> None:
+    _edit(kb_copy, "faq.yaml", lambda d: d["faq"][0].update(short="x" * 41))
+    assert len(_problems(kb_copy)) == 1
 
 
 def test_unreadable_yaml_names_the_file(kb_copy: Path) -> None:
