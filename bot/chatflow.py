@@ -188,6 +188,10 @@ class ChatFlow:
                 return self._verdict_again(ctx) or (self._decide_work(ctx) if ctx.said else None)
             if follow.intent == "simpler" and entry.simple is not None:
                 return self._simpler(entry)
+            if follow.intent == "reason" and ctx.task is None:
+                reason = self._reason(entry)
+                if reason is not None:
+                    return reason
             return self.engine.answer(entry, task=self.engine.kb.tasks.get(ctx.task or ""))
         if follow.intent == "example":
             named = self.engine.classifier.kinds_named(self.engine.normalizer.query(text))
@@ -233,6 +237,15 @@ class ChatFlow:
         if ctx.work:
             return self._judge_words(ctx.work)
         return None
+
+    def _reason(self, entry: FaqEntry) -> Reply | None:
+        """ "why?" after an answer the comparison table explains: that dimension's reasoning."""
+        dimension = next((d for d in self.engine.kb.dimensions.values() if d.faq == entry.id), None)
+        if dimension is None:
+            return None
+        text = self.engine.renderer.render("reason", entry=entry, d=dimension,
+                                           sources=self.engine.sources_of(dimension.sources))
+        return Reply("answer", text, self.engine.entry_buttons("a", (entry.id, *entry.related)), entry=entry.id)
 
     def _simpler(self, entry: FaqEntry) -> Reply:
         """The entry in plain words when it has them, else the entry again."""

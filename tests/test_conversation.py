@@ -162,3 +162,19 @@ def test_the_things_a_business_wants_to_outsource_get_a_verdict_each(engine: Eng
 def test_earlier_questions_are_never_judged_as_a_description_of_work(engine: Engine, messages: list[str]) -> None:
     reply = play(engine, *messages)
     assert reply.kind != "classification" and not reply.verdicts
+
+
+def test_why_after_an_answer_gives_the_comparison_tables_reasoning_not_the_same_text(engine: Engine) -> None:
+    first = play(engine, "who earns more, kpo or bpo?")
+    why = play(engine, "who earns more, kpo or bpo?", "why?")
+    assert (why.kind, why.entry) == ("answer", "pay") and why.text != first.text
+    assert engine.kb.dimensions["pay"].explanation in why.text
+
+
+def test_every_reason_card_is_valid_telegram_html(engine: Engine) -> None:
+    from bot.tghtml import parse_entities
+
+    for dimension in engine.kb.dimensions.values():
+        why = play(engine, engine.kb.faq[dimension.faq].question, "why?")
+        plain, _ = parse_entities(why.text)  # raises on HTML Telegram would refuse
+        assert why.entry == dimension.faq and dimension.explanation in plain, dimension.id
