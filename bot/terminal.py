@@ -142,6 +142,9 @@ class Session:
         words = text.split()
         choice = _choice_number(text)
         data = self.choices[choice - 1].data if choice is not None and 1 <= choice <= len(self.choices) else None
+        if data is None and self.round is not None:  # "bpo" or "true" typed: the option it names
+            data = _labelled(text, self.choices)
+            choice = choice if data is None else 0
         if words[:1] == ["/quiz"] or text == "/start quiz" or self.engine.quiz.is_start(data):
             return self._begin(" ".join(words[1:]) if words[:1] == ["/quiz"] else None, now)
         parsed = callbacks.decode(data)
@@ -185,6 +188,14 @@ class Session:
         self.best = bests.get(PLAYER.id, self.best)
         self.round = None
         return reply
+
+
+def _labelled(text: str, choices: Sequence[Button]) -> str | None:
+    """The data of the one choice whose label is the typed text (any case, no punctuation)."""
+    said = re.sub(r"[^\w\s]", "", text).strip().lower()
+    found = [b.data for b in choices if b.data and re.sub(r"<[^>]+>|[^\w\s]", "", html.unescape(b.text))
+             .strip().lower() == said]
+    return found[0] if len(found) == 1 else None
 
 
 def _choice_number(text: str) -> int | None:
