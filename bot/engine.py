@@ -410,6 +410,8 @@ class Engine:
         return Reply("fallback", rendered, self.entry_buttons("a", topic.instead))
 
     def _fallback(self, text: str, reason: str, topic: str | None = None) -> Reply:
+        if reason == "unknown" and self.classifier.kinds_named(self.normalizer.query(text)):
+            reason = "unclear"  # it names KPO or BPO: "I only know about KPO and BPO" would not fit
         rendered = self.renderer.render("fallback", question=text, reason=reason, topic=topic,
                                         examples=self.featured())
         buttons = self._example_buttons() + self._menu_buttons("classify", "compare")

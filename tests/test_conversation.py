@@ -178,3 +178,19 @@ def test_every_reason_card_is_valid_telegram_html(engine: Engine) -> None:
         why = play(engine, engine.kb.faq[dimension.faq].question, "why?")
         plain, _ = parse_entities(why.text)  # raises on HTML Telegram would refuse
         assert why.entry == dimension.faq and dimension.explanation in plain, dimension.id
+
+
+@pytest.mark.parametrize(("message", "kind", "entry"), [
+    ("write short note on bpo", "answer", "what_is_bpo"),
+    ("kop vs bop", "answer", "difference"),
+    ("disadvantages of bpo", "fallback", None),
+])
+def test_student_wordings(engine: Engine, message: str, kind: str, entry: str | None) -> None:
+    reply = play(engine, message)
+    assert (reply.kind, reply.entry) == (kind, entry)
+    assert kind != "fallback" or "don't cover a list of the disadvantages" in reply.text
+
+
+def test_an_unclear_question_that_names_kpo_is_not_told_the_bot_only_knows_kpo(engine: Engine) -> None:
+    reply = play(engine, "im a nurse, can i work in a kpo?")
+    assert reply.kind == "fallback" and "only know about" not in reply.text
