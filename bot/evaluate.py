@@ -55,8 +55,8 @@ class Report:
     def share(self, part: int, whole: int) -> float:
         return part / whole if whole else 1.0
 
-    def lines(self) -> list[str]:
-        """The printed summary and misses."""
+    def lines(self, misses: bool = True) -> list[str]:
+        """The printed summary and, unless told not to (held-out and validation sets), the misses."""
         def pct(part: int, whole: int) -> str:
             return f"{100 * self.share(part, whole):5.1f}%  ({part}/{whole})"
 
@@ -72,7 +72,7 @@ class Report:
         ]
         if self.misses:
             out.append(f"misses: {len(self.misses)}")
-        for item, reply in self.misses:
+        for item, reply in self.misses if misses else ():
             got = reply.kind + (f" {reply.entry}" if reply.entry else "")
             got += f" verdict {reply.verdict}" if reply.verdict else ""
             got += f" (score {reply.score})" if reply.score is not None else ""
