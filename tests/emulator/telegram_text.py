@@ -98,12 +98,9 @@ def message_text_error(text: str, *, html: bool = True) -> str | None:
     """
     if not text:
         return "Bad Request: message text is empty"
-    try:
-        cleaned, _ = formatted_text(text, html=html)
-    except TelegramHTMLError as exc:
-        if exc.reason == UTF8_ERROR:
-            return "Bad Request: strings must be encoded in UTF-8"
-        return f"Bad Request: can't parse entities: {exc.reason}"
+    cleaned, error = _parsed(text, html)
+    if error is not None:
+        return error
     if _is_empty(cleaned):
         return "Bad Request: message text is empty"
     if len(cleaned) > MAX_MESSAGE_LENGTH:
@@ -119,12 +116,20 @@ def caption_error(text: str, *, html: bool = True) -> str | None:
     """
     if not text:
         return None
+    cleaned, error = _parsed(text, html)
+    if error is not None:
+        return error
+    if len(cleaned) > MAX_CAPTION_LENGTH:
+        return "Bad Request: message caption is too long"
+    return None
+
+
+def _parsed(text: str, html: bool) -> tuple[str, str | None]:
+    """The text as Telegram shows it, or Telegram's description of why it cannot be parsed."""
     try:
         cleaned, _ = formatted_text(text, html=html)
     except TelegramHTMLError as exc:
         if exc.reason == UTF8_ERROR:
-            return "Bad Request: strings must be encoded in UTF-8"
-        return f"Bad Request: can't parse entities: {exc.reason}"
-    if len(cleaned) > MAX_CAPTION_LENGTH:
-        return "Bad Request: message caption is too long"
-    return None
+            return "", "Bad Request: strings must be encoded in UTF-8"
+        return "", f"Bad Request: can't parse entities: {exc.reason}"
+    return cleaned, None
