@@ -71,9 +71,9 @@ class ChatFlow:
             if answered is not None:
                 return answered
         reply = self._several(text, query) or self._described_then_asked(text, live) or self.engine.reply(text)
-        unlisted = reply.kind == "classification" and reply.entry is None
-        if (reply.kind == "fallback" and _ABOUT_ME.match(text) or unlisted and _WHO_WE_ARE.match(text)) \
-                and not _asks(text):
+        judged = reply.kind == "classification"
+        if (reply.kind == "fallback" and _ABOUT_ME.match(text) or judged and _WHO_WE_ARE.match(text)) \
+                and not _asks(text):  # "we're a 5 person accounting firm": who they are, not the work
             return Reply("help", self.engine.renderer.render("own_work_prompt"))
         return reply
 

@@ -91,8 +91,11 @@ def split(text: str) -> Parts | None:
     tasks = _task_list(text)
     if tasks is not None:
         return Parts("tasks", tasks)
-    plain = _plain_list(text) or _outsourced(text)
-    return Parts("list", plain) if plain is not None else None
+    plain = _plain_list(text)
+    if plain is not None:
+        return Parts("list", plain)
+    wanted = _outsourced(text)
+    return Parts("tasks", wanted) if wanted is not None else None
 
 
 def _listed(text: str) -> list[str] | None:
@@ -169,8 +172,8 @@ def _outsourced(text: str) -> tuple[str, ...] | None:
     """ "our hospital wants to outsource medical billing and also clinical data analysis": the
     things after "outsource"; the engine decides whether they are tasks."""
     found = _OUTSOURCE.search(text)
-    if found is None:
-        return None
+    if found is None or _KINDS.search(found.group(1)):
+        return None  # "the risks of outsourcing to BPO or KPO" names kinds, not work
     pieces = _pieces(found.group(1).strip(" ?.!"))
     fits = 2 <= len(pieces) <= MAX_PARTS and all(len(p.split()) <= MAX_TASK_WORDS // 2 for p in pieces)
     return tuple(pieces) if fits else None

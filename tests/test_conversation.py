@@ -194,3 +194,7 @@ def test_student_wordings(engine: Engine, message: str, kind: str, entry: str | 
 def test_an_unclear_question_that_names_kpo_is_not_told_the_bot_only_knows_kpo(engine: Engine) -> None:
     reply = play(engine, "im a nurse, can i work in a kpo?")
     assert reply.kind == "fallback" and "only know about" not in reply.text
+
+
+def test_saying_what_the_business_is_gets_the_prompt_to_describe_the_work(engine: Engine) -> None:
+    assert play(engine, "we're a 5 person accounting firm").kind == "help"
