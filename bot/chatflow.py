@@ -22,7 +22,7 @@ from bot.conversation import Context, FollowUp, FollowUps, pointed_item, pressed
 from bot.focus import without_opener
 from bot.knowledge import VERDICTS, FaqEntry, Task
 from bot.normalize import Query
-from bot.parts import split
+from bot.parts import split, tidy
 from bot.reply import MAX_BUTTONS, Button, Reply
 from bot.tghtml import MAX_MESSAGE_LENGTH
 from bot.tuning import NEXT_TASK_WORDS, FOLLOW_UP_WORDS
@@ -49,7 +49,7 @@ class ChatFlow:
         The reply carries the new context for the adapter to keep.
         """
         live = context if context is not None and not context.expired(now, self.engine.context_minutes) else None
-        reply = self._turn(self._without_courtesy(without_opener(text)), live)
+        reply = self._turn(self._without_courtesy(without_opener(tidy(text))), live)
         return replace(reply, context=self._next_context(reply, text, live, now))
 
     def _without_courtesy(self, text: str) -> str:
@@ -97,7 +97,8 @@ class ChatFlow:
             return reply
         if follow is None and (live.said or live.verdict) and self._bare_kind_question(query):
             follow = FollowUp("decide")
-        if follow is None and live.said and live.verdict is None and _SO.fullmatch(text):
+        bare_so = len(text) <= FOLLOW_UP_CHARS and _SO.fullmatch(text) is not None
+        if follow is None and live.said and live.verdict is None and bare_so:
             follow = FollowUp("decide")  # "ok so?" after a description of one's work
         if follow is not None:
             return self._follow_up(follow, live, text)
@@ -390,6 +391,8 @@ class ChatFlow:
 
 _NOT_WORK = frozenset({"fallback", "decline", "suggestions", "smalltalk", "help"})
 """Replies after which the user's question is not kept as a description of their work."""
+FOLLOW_UP_CHARS = 40
+"""Longer than this, a message is no bare "ok so?"."""
 _SO = re.compile(r"\W*(?:(?:ok|okay|so|then|toh|and|hmm|well|now|yes|yeah|right|fine|alright)\W*)+", re.IGNORECASE)
 """Nothing but "ok so?" and the like: after a description of one's work, asks for a verdict."""
 _OVER_SMALLTALK = frozenset({"reason", "simpler", "example", "other_kind"})

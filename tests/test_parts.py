@@ -38,3 +38,14 @@ def test_several_asks_are_found_in_the_users_words(text: str, kind: str, items: 
 def test_a_single_ask_is_not_split(text: str) -> None:
     parts = split(text)
     assert parts is None or parts.kind == "list"
+
+
+@pytest.mark.parametrize("text", [". " + " " * 4000 + "x", "a" + "\t " * 2000 + "b", ", " * 2000, "-" * 4000 + "x",
+                                  "\n" * 4000, ": " * 2000, "bpo " * 1000 + "?"])
+def test_long_runs_of_spaces_and_separators_are_read_as_one(text: str) -> None:
+    """The split patterns read tidied text: runs collapsed, at most MAX_SPLIT_CHARS."""
+    from bot.parts import MAX_SPLIT_CHARS, tidy
+
+    tidied = tidy(text)
+    assert len(tidied) <= MAX_SPLIT_CHARS and "  " not in tidied and "\n\n" not in tidied
+    split(text)  # returns, like every message, in linear time
