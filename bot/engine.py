@@ -6,6 +6,7 @@ It never imports telegram; the adapters never score or word anything themselves.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -192,7 +193,9 @@ class Engine:
         """The reply to a user's text message."""
         query = self.normalizer.query(text or "")
         if not query.tokens:
-            return self._fallback(text, "empty")
+            said = set(_EMOJI_NOISE.sub("", text or ""))  # "👍🏽👍" is "👍"
+            felt = next((s.id for s in self.kb.smalltalk.values() if said and said <= set("".join(s.emoji))), None)
+            return self._smalltalk_reply(felt) if felt else self._fallback(text, "empty")
         if _other_language(query, text):
             return self._fallback(text, "language")
         smalltalk = self.smalltalk_id(query)
@@ -568,6 +571,8 @@ def _other_language(query: Query, text: str) -> bool:
     return query.foreign >= 2 and query.foreign > english
 
 
+_EMOJI_NOISE = re.compile("[\\s\ufe0f\U0001f3fb-\U0001f3ff]")
+"""Spaces, the emoji variation selector and skin tones: none changes what an emoji says."""
 _FILLERS = frozenset(stem(w) for w in
                      "bro bhai brother friend sir madam ji po yaar man dude so very really much a lot the it "
                      "this superb awesome".split())

@@ -176,6 +176,8 @@ class SmallTalk:
     id: Id
     phrasings: Texts
     reply: Text
+    emoji: tuple[Text, ...] = ()
+    """Emoji that say it on their own ("🙏" for thanks), since matching drops emoji."""
 
 
 @_model

@@ -198,3 +198,9 @@ def test_an_unclear_question_that_names_kpo_is_not_told_the_bot_only_knows_kpo(e
 
 def test_saying_what_the_business_is_gets_the_prompt_to_describe_the_work(engine: Engine) -> None:
     assert play(engine, "we're a 5 person accounting firm").kind == "help"
+
+
+@pytest.mark.parametrize(("emoji", "kind"), [("🙏", "smalltalk"), ("👍👍", "smalltalk"), ("👍🏽", "smalltalk"),
+                                             ("❤️", "smalltalk"), ("🤔", "fallback")])
+def test_an_emoji_that_says_thanks_or_ok_is_small_talk(engine: Engine, emoji: str, kind: str) -> None:
+    assert play(engine, "is payroll bpo", emoji).kind == kind
