@@ -204,3 +204,12 @@ def test_saying_what_the_business_is_gets_the_prompt_to_describe_the_work(engine
                                              ("❤️", "smalltalk"), ("🤔", "fallback")])
 def test_an_emoji_that_says_thanks_or_ok_is_small_talk(engine: Engine, emoji: str, kind: str) -> None:
     assert play(engine, "is payroll bpo", emoji).kind == kind
+
+
+@pytest.mark.parametrize(("message", "verdict"), [
+    ("Updating shipment statuses in our tracking system from courier reports: which side of outsourcing "
+     "would take that?", "BPO"),
+    ("Is regulatory and compliance research something you'd send to the analyst type of outsourcing firm?", "KPO"),
+])
+def test_a_task_asked_about_by_the_kinds_described_gets_a_verdict(engine: Engine, message: str, verdict: str) -> None:
+    assert play(engine, message).verdict == verdict
