@@ -62,15 +62,15 @@ def held_out_voices(engine: Engine) -> Report:
 def test_the_voices_held_out_set_stays_where_it_was_measured(held_out_voices: Report) -> None:
     """tests/data/eval5.yaml (romanised Hindi, long, indirect, sloppy questions) was first run on
     the final engine of its session: 85% correct, 6% wrong, 93% of off-topic questions declined,
-    76% of verdicts right. With the indirect phrasings and the decision refitted on them it
-    measures 87% correct, 5.6% wrong, 96% declined and 73% of verdicts (49 of 67: two fewer,
-    where the validation sets lost none). These floors keep a change from quietly losing ground;
-    only totals are compared, so a failure never shows its misses."""
+    76% of verdicts right. With the indirect phrasings, the decision refitted on them and the
+    task markers that name the kinds by what they do, it measures 87% correct, 5.6% wrong, 96%
+    declined and 79% of verdicts. These floors keep a change from quietly losing ground; only
+    totals are compared, so a failure never shows its misses."""
     r = held_out_voices
     figures = (r.share(r.correct, r.on_topic), r.share(r.wrong, r.on_topic),
                r.share(r.rejected, r.off_topic), r.share(r.verdicts_right, r.tasks))
     correct, wrong, declined, verdicts = figures
-    assert correct >= 0.85 and wrong <= 0.06 and declined >= 0.94 and verdicts >= 0.72, figures
+    assert correct >= 0.85 and wrong <= 0.06 and declined >= 0.94 and verdicts >= 0.76, figures
 
 
 @pytest.mark.parametrize("path", sorted((DATA / "conversations").glob("*.yaml")), ids=lambda p: p.name)
