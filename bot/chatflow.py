@@ -23,7 +23,7 @@ from bot.focus import without_opener
 from bot.knowledge import VERDICTS, FaqEntry, Task
 from bot.normalize import Query
 from bot.parts import split, tidy
-from bot.reply import MAX_BUTTONS, Button, Reply
+from bot.reply import MAX_BUTTONS, Button, Reply, ReplyKind
 from bot.tghtml import MAX_MESSAGE_LENGTH
 from bot.tuning import NEXT_TASK_WORDS, FOLLOW_UP_WORDS
 
@@ -42,6 +42,8 @@ class ChatFlow:
             e.id: k for e in engine.kb.faq.values()
             if (k := _one_kind(engine.classifier.kinds_named(engine.normalizer.query(e.question))))}
         """The one kind an FAQ entry's question is about (what_is_kpo: KPO), if it names one."""
+        self._dimension_of = {d.faq: d for d in engine.kb.dimensions.values()}
+        """The comparison-table row that explains an FAQ entry (pay: the pay row), for "why?"."""
 
     def converse(self, text: str, context: Context | None, now: float) -> Reply:
         """The reply to a chat message, read with the chat's last exchange while it is fresh.
@@ -89,7 +91,6 @@ class ChatFlow:
             pointed = live.items[item]
             if not live.asked:
                 return self._judge_words(pointed)
-            follow = self.follow_ups.find(self.engine.normalizer.query(text))
             reply = self.engine.reply(pointed)
             entry = self.engine.kb.faq.get(reply.entry or "") if reply.kind == "answer" else None
             if entry is not None and follow is not None and follow.intent == "simpler":
@@ -241,7 +242,7 @@ class ChatFlow:
 
     def _reason(self, entry: FaqEntry) -> Reply | None:
         """ "why?" after an answer the comparison table explains: that dimension's reasoning."""
-        dimension = next((d for d in self.engine.kb.dimensions.values() if d.faq == entry.id), None)
+        dimension = self._dimension_of.get(entry.id)
         if dimension is None:
             return None
         text = self.engine.renderer.render("reason", entry=entry, d=dimension,
@@ -354,13 +355,14 @@ class ChatFlow:
 
     def _next_context(self, reply: Reply, text: str, live: Context | None, now: float) -> Context:
         heard = (live or Context(at=now)).heard(text, now)
-        if reply.kind in _NOT_WORK and _asks(text):  # "what is offshoring?" describes no work of theirs
+        # "thanks!" and "what is offshoring?" describe no work of the user's: not kept in `said`.
+        if reply.kind == "smalltalk" or reply.kind in _NOT_WORK and _asks(text):
             heard = replace(heard, said=live.said if live is not None else ())
         if reply.kind == "comparison":
             return self.engine.with_card(reply, heard, now).context or heard
         heard = replace(heard, card=())
-        if reply.kind == "smalltalk":  # "thanks!" keeps the topic, and is no description of work
-            return replace(heard, said=live.said if live is not None else ())
+        if reply.kind == "smalltalk":
+            return heard  # "thanks!" keeps the topic
         last = reply.parts[-1] if reply.parts else reply
         topic = replace(heard, entry=None, task=None, verdict=None, work=None, kind=None, items=(),
                         asked=False)
@@ -389,7 +391,7 @@ class ChatFlow:
         return topic
 
 
-_NOT_WORK = frozenset({"fallback", "decline", "suggestions", "smalltalk", "help"})
+_NOT_WORK: frozenset[ReplyKind] = frozenset({"fallback", "suggestions", "help"})
 """Replies after which the user's question is not kept as a description of their work."""
 FOLLOW_UP_CHARS = 40
 """Longer than this, a message is no bare "ok so?"."""

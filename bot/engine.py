@@ -80,6 +80,8 @@ class Engine:
         for phrasing, owner in plain.items():
             for word in phrasing.split():
                 self._smalltalk_words.setdefault(word, set()).add(owner)
+        self._emoji = {s.id: frozenset("".join(s.emoji)) for s in kb.smalltalk.values() if s.emoji}
+        """The emoji that say a small-talk entry on their own (🙏: thanks)."""
         self._featured = tuple(e for e in kb.faq.values() if e.featured)
         self._answer_card = lru_cache(maxsize=1024)(self._render_answer)
         """An answer card's text and buttons are the same for every asker: made once per entry."""
@@ -193,8 +195,7 @@ class Engine:
         """The reply to a user's text message."""
         query = self.normalizer.query(text or "")
         if not query.tokens:
-            said = set(_EMOJI_NOISE.sub("", text or ""))  # "👍🏽👍" is "👍"
-            felt = next((s.id for s in self.kb.smalltalk.values() if said and said <= set("".join(s.emoji))), None)
+            felt = self._emoji_smalltalk(text or "")
             return self._smalltalk_reply(felt) if felt else self._fallback(text, "empty")
         if _other_language(query, text):
             return self._fallback(text, "language")
@@ -333,6 +334,11 @@ class Engine:
         if suggestions:
             return self._suggestions(text, suggestions)
         return self._fallback(text, "unknown")
+
+    def _emoji_smalltalk(self, text: str) -> str | None:
+        """The small-talk entry a message of emoji only says ("👍🏽👍" is "👍": ok)."""
+        said = set(_EMOJI_NOISE.sub("", text))
+        return next((owner for owner, emoji in self._emoji.items() if said and said <= emoji), None)
 
     def smalltalk_id(self, query: Query) -> str | None:
         """Greetings, thanks and the like: a close phrasing, or a message made only of
