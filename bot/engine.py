@@ -24,6 +24,7 @@ from bot.encoder import Encoder, Vectors, default_encoder
 from bot.chatflow import ChatFlow, outright
 from bot.conversation import CONTEXT_MINUTES, Context, card_words
 from bot.focus import asked_part
+from bot.parts import task_words
 from bot.knowledge import FaqEntry, KnowledgeBase, KnowledgeError, Source, Task, load
 from bot.matching import QUESTION_SCORER, Document, Hit, Index, Weights, build_documents
 from bot.normalize import Normalizer, Query, stem
@@ -385,7 +386,7 @@ class Engine:
         """A task's verdict; when there is none, the closest questions as suggestions."""
         task = verdict.task
         rendered = self.renderer.render(
-            "classification", question=text, v=verdict, task=task,
+            "classification", question=task_words(text), v=verdict, task=task,
             sources=self.sources_of(task.sources) if task else [],
         )
         close = [h.target for h in hits if h.kind == "faq" and h.score >= SUGGEST_AT]
@@ -397,7 +398,7 @@ class Engine:
             buttons = self.verdict_buttons([verdict.verdict])
         return Reply("classification", rendered, buttons, entry=task.id if task else None,
                      score=verdict.score if task else None, verdict=verdict.verdict,
-                     verdicts=((task.name if task else text, verdict.verdict),))
+                     verdicts=((task.name if task else task_words(text) or text, verdict.verdict),))
 
     def _suggestions(self, text: str, hits: Sequence[Hit]) -> Reply:
         return self.suggestions_of(text, [self.kb.faq[h.target] for h in hits], hits[0].score)

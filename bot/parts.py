@@ -235,3 +235,28 @@ def _asks(text: str) -> bool:
 
 def _clean(item: str) -> str:
     return item.strip(" \t,.;:-–—?!").strip()
+
+
+_ASKED_TASK = re.compile(
+    r"^(?:(?:so|ok|okay|hi|hello|hey|sir|mam|pls|please)\W+)*"
+    r"(?:(?:is|are|would|will|does|do|can|should)\s+(?:we\s+|i\s+|you\s+)?(?:outsourc(?:e|ing)\s+)?"
+    r"|(?:we|i)\s+(?:have|need|want|got)\s+(?:someone|somebody|people|a\s+\w+|an?\s+\w+\s+\w+|two\s+\w+|\w+\s+\w+)"
+    r"\s+(?:who\s+|that\s+|to\s+)?(?:does\s+|do\s+|handles?\s+|for\s+)?"
+    r"|(?:we|i)\s+(?:want|need|plan|would like)\s+to\s+outsource\s+)", re.IGNORECASE)
+"""How an ask about one task opens: "is ...", "we have a guy who does ...", "we want to outsource ..."."""
+_OWNER = re.compile(r"^(?:our|my|the|a|an)\s+", re.IGNORECASE)
+_ASK_TAIL = re.compile(r"\s*[,:;\-–—]?\s*(?:should|would|will|can|is|are)\s+(?:it|that|this|we|they)\b.*$"
+                       r"|\s*[,:;\-–—]?\s*(?:ye|yeh|kya|to)?\s*(?:bpo|kpo)\s+(?:hai|h|he|hoga)\b.*$"
+                       r"|\s*[,:;\-–—]?\s*(?:ye|yeh)\s+(?:kaunsa|kaun\s+sa|konsa|kis)\b.*$"
+                       r"|\s*[,:;\-–—]?\s*(?:type|kind|category|which type|which kind)\s*\??\s*$", re.IGNORECASE)
+
+
+def task_words(text: str, limit: int = MAX_TASK_WORDS) -> str | None:
+    """The task in a one-task question, in the user's own words, without the ask around it
+    ("we have a guy who does our GST filings, bpo or kpo?" -> "GST filings"); None when what is
+    left is still longer than `limit` words, so that a verdict never quotes a whole paragraph."""
+    words = _TAG.sub("", tidy(text))
+    words = _ASK_TAIL.sub("", _clean(words))
+    words = _OWNER.sub("", _ASKED_TASK.sub("", _clean(words), count=1))
+    words = _clean(words)
+    return words if words and len(words.split()) <= limit else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.parts import split
+from bot.parts import split, task_words
 
 
 @pytest.mark.parametrize(("text", "kind", "items"), [
@@ -49,3 +49,20 @@ def test_long_runs_of_spaces_and_separators_are_read_as_one(text: str) -> None:
     tidied = tidy(text)
     assert len(tidied) <= MAX_SPLIT_CHARS and "  " not in tidied and "\n\n" not in tidied
     split(text)  # returns, like every message, in linear time
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("is payroll bpo or kpo", "payroll"),
+    ("we have a guy who does our gst filings, bpo or kpo?", "gst filings"),
+    ("reminder calls to patients about medicine refills, bpo or kpo?", "reminder calls to patients about medicine refills"),
+    ("payroll processing kpo hai ya bpo", "payroll processing"),
+    ("we want to outsource our invoice entry. which type is it?", "invoice entry"),
+    ("data entry", "data entry"),
+])
+def test_a_one_task_question_gives_the_task_in_the_users_words(text: str, words: str) -> None:
+    assert task_words(text) == words
+
+
+def test_a_task_described_at_length_is_not_quoted() -> None:
+    assert task_words("every buyer sends in a warranty card and someone has to register it in our system "
+                      "and send a confirmation sms, is that bpo or kpo?") is None

@@ -75,8 +75,16 @@ def test_a_long_message_is_quoted_back_whole_words_only(engine: Engine) -> None:
     assert text.startswith(shown) and (len(shown) == len(text) or text[len(shown)] == " ")
 
 
+def test_a_verdict_quotes_the_task_not_the_question_around_it(engine: Engine) -> None:
+    reply = engine.reply("we have a guy who does our gst filings and tax returns every quarter, bpo or kpo?")
+    assert reply.kind == "classification" and reply.verdict is not None
+    assert "“<i>gst filings and tax returns every quarter</i>” is not one of my example tasks" in reply.text
+    assert reply.verdicts == (("gst filings and tax returns every quarter", reply.verdict),)
+
+
 @pytest.mark.parametrize("text", ["will AI replace bpo jobs", "do bpo jobs have night shifts",
-                                  "how fast do you get promoted in a kpo"])
+                                  "how fast do you get promoted in a kpo", "kpo salary in rupees per month?",
+                                  "any bpo openings in noida for freshers?"])
 def test_career_topics_the_articles_skip_get_an_honest_decline_with_what_they_do_say(
         engine: Engine, text: str) -> None:
     reply = engine.reply(text)
