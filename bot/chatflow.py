@@ -155,12 +155,12 @@ class ChatFlow:
 
     def _bare_kind_question(self, query: Query) -> bool:
         """ "bpo or kpo?", "which one do we need": asks which kind, names no work of its own."""
-        if len(query.tokens) > FOLLOW_UP_WORDS + 1:
-            return False
         if not (self.engine.classifier.is_task_question(query) or len(self.engine.classifier.kinds_named(query)) == 2):
             return False
         work = set(self.engine.normalizer.query(self.engine.classifier.work_words(query)).content)
-        return self.follow_ups.decides(work)
+        if not work:  # "which kind of outsourcing is that, the routine process kind or the expert kind?"
+            return True
+        return len(query.tokens) <= FOLLOW_UP_WORDS + 1 and self.follow_ups.decides(work)
 
     def _several(self, text: str, query: Query) -> Reply | None:
         """The reply to a message that names several tasks or asks several questions."""
@@ -220,7 +220,7 @@ class ChatFlow:
             each = self._tasks(" ".join(work), work)
             if each is not None:
                 return each
-        if ctx.verdict is not None:
+        if ctx.verdict is not None and len(ctx.said) < 2:
             return self._verdict_again(ctx)
         for said in reversed(ctx.said):
             parts = split(said)
@@ -228,9 +228,22 @@ class ChatFlow:
                 several = self._tasks(said, parts.items)
                 if several is not None:
                     return several
-        if ctx.said:
-            return self._judge_words(" ".join(ctx.said))
-        return self._verdict_again(ctx)
+        described = self._judge_described(ctx.said) if ctx.said else None
+        return described or self._verdict_again(ctx)
+
+    def _judge_described(self, said: Sequence[str]) -> Reply | None:
+        """A verdict on work described over several messages: on the whole description when
+        that is fairly sure; else on the latest sentence that is (people set the scene first,
+        "I manage operations at an ed-tech company", and then say the work); else the whole's guess."""
+        whole = " ".join(said)
+        verdict = self._verdict_of(whole)
+        if verdict is None or verdict.confidence not in _SURE:
+            sentences = [s for text in said for s in _SENTENCE_BREAK.split(text)
+                         if s.strip() and not _WHO_WE_ARE.match(s)]
+            sure = [v for v in map(self._verdict_of, sentences)
+                    if v is not None and v.verdict is not None and v.confidence in _SURE]
+            verdict = sure[-1] if sure else verdict
+        return self.engine.classification(whole, verdict) if verdict is not None else None
 
     def _verdict_again(self, ctx: Context) -> Reply | None:
         if ctx.task is not None and ctx.task in self.engine.kb.tasks:
@@ -454,6 +467,9 @@ _QUESTION = re.compile(r"(?:what|whats|which|who|how|why|when|where|is|are|does|
                        re.IGNORECASE)
 
 
+_SURE = frozenset({"high", "medium"})
+"""Verdict confidences that settle a described piece of work."""
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
 _FIRST_SENTENCE = re.compile(r"\s*([^.!?\n]+)[.!?\n]+\s*")
 _LAST_SENTENCE = re.compile(r"[.!?\n]\s*([^.!?\n]+[.!?]*)\s*$")
 """The last sentence of a message that has several."""

@@ -123,7 +123,10 @@ class FollowUps:
                     words, changed, opened = words[len(opener):], True, True
                     break
         rest = " ".join(words).strip(" ?!.,")
-        return FollowUp("and", rest) if opened and rest else None
+        if not opened or not rest:
+            return None
+        again = self.find(self._normalizer.query(rest))  # "and the other one?", "and why?"
+        return again if again is not None and again.intent != "and" else FollowUp("and", rest)
 
     def neutral(self, words: set[str]) -> bool:
         """Whether normalised words say nothing of their own (BPO and KPO count as neutral)."""
@@ -135,8 +138,10 @@ class FollowUps:
         for intent, keys in self._keywords.items():
             if words and words <= keys:
                 return FollowUp(intent)
-        named = set(query.tokens) & self._kinds
-        if len(named) == 1 and set(query.tokens) <= self._kinds | self._other_words:
+        named, tokens = set(query.tokens) & self._kinds, set(query.tokens)
+        if tokens & _ASKING and "about" not in tokens:
+            return None  # "what's kpo?" asks anew; "what about kpo?" asks the same of it
+        if len(named) == 1 and tokens <= self._kinds | self._other_words:
             return FollowUp("other_kind")  # "and for kpo?", "n for kpo?", but not "what is kpo"
         return None
 
@@ -152,6 +157,8 @@ _FILLERS = ("please", "pls", "bro", "sir", "yaar", "ok", "okay", "so", "then", "
 _OTHER_WORDS = ("and", "for", "about", "in", "of", "the", "then", "how", "what", "same", "question", "also",
                 "too", "side", "people", "ones", "one", "kind", "type", "other", "with", "ke", "me", "wale", "tell")
 """The only words besides BPO or KPO that "the same for the other kind" may hold."""
+
+_ASKING = frozenset({"what", "how"})
 
 _INTENTS: dict[str, Intent] = {"reason": "reason", "simpler": "simpler", "example": "example",
                                "other_kind": "other_kind", "decide": "decide"}

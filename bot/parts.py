@@ -18,13 +18,13 @@ from typing import Literal
 _BULLET = re.compile(r"^\s*(?:[-*•·–]|\(?\d{1,2}\s*[.):-]|\(?[a-eA-E][.)]|q\d)\s+(.+?)\s*$", re.IGNORECASE)
 _INLINE = re.compile(r"(?:^|\s)(?:\(?(?:\d{1,2}|[a-eA-E])\)|\d{1,2}\.(?=\s)|[qQ]\d(?=\s))\s*")
 _QUESTION_START = re.compile(
-    r"^(?:and\s+|also\s+|but\s+|so\s+|ok\s+)?(?:what|whats|what's|wht|wat|which|who|how|why|when|where|is|are|does|do|"
+    r"^(?:and\s+|also\s+|but\s+|so\s+|ok\s+)?(?:what|whats|what's|wht|wat|wats|y|which|who|how|why|when|where|is|are|does|do|"
     r"did|can|could|should|would|will|explain|define|describe|tell|list|give|compare|name)\b",
     re.IGNORECASE)
 _ASK_SPLIT = re.compile(
     r"(?<!\s)\s*\n\s*|(?<=\?)\s+|(?<=[.!])\s+(?=(?:and\s+|also\s+|but\s+)?(?:what|which|who|how|why|is|are|does|"
     r"do|can|should|would|explain|define|tell)\b)|(?<![\s,])\s*(?:,\s*|\s)(?:and|n|also|plus)\s+(?=(?:what|whats|"
-    r"what's|wht|which|who|how|why|is|are|does|do|can|should|would|will)\s)|,\s+(?=(?:what|whats|what's|wht|which|"
+    r"what's|wht|wat|wats|which|who|how|why|is|are|does|do|can|should|would|will)\s)|,\s+(?=(?:what|whats|what's|wht|which|"
     r"who|how|why|define|explain|list|give|name|tell|compare|is|are|does|do|can|second|third)\s)|(?<!\s)\s+\+\s+|"
     r"(?<!\s)\s+&\s+(?=(?:what|whats|which|who|how|why|is|are|does|do|can|define|explain|list|give|main|full|"
     r"examples?)\b)",
@@ -49,6 +49,8 @@ _TAG = re.compile(
 _LIST_SPLIT = re.compile(r"\s*(?:,|;|/|\+|\band\s+also\b|\band\b|\baur\b|\bn\b|\bor\b|&|\bplus\b)\s*",
                          re.IGNORECASE)
 _HARD_SPLIT = re.compile(r"\s*(?:,|;|/|\+|&)\s*(?:and\s+|or\s+|aur\s+)?|\s+aur\s+", re.IGNORECASE)
+_AND_OUR = re.compile(r"\s+(?:and|or)\s+(?=(?:our|my|the|their)\s)", re.IGNORECASE)
+"""An "and" that starts a new item even after commas: "our bookkeeping, our payroll and our calls"."""
 _VERSUS = re.compile(r"\s+(?:vs\.?|versus)\s+", re.IGNORECASE)
 """Between two tasks only before "which is which?": "kpo vs bpo salary" is one question."""
 """Separators that never occur inside a task's name ("regulatory and compliance research")."""
@@ -62,6 +64,12 @@ _OPENING = re.compile(
 
 _OUTSOURCE = re.compile(r"\b(?:outsource|outsourcing|hand over|send out|farm out)\s+(?:our\s+|the\s+|some\s+)?"
                         r"([^.?!]+)[.?!]*\s*$", re.IGNORECASE)
+_KIND_ONLY = re.compile(r"^\W*(?:so\s+)?(?:(?:bpo|kpo)\s*(?:or|/|r)\s*(?:bpo|kpo)|which\s+is\s+which)"
+                        r"(?:\s+(?:for\s+each|each|for\s+all|respectively|please|pls|then))?\W*$", re.IGNORECASE)
+"""A piece that only asks the kind of what came before it ("bpo/kpo for each")."""
+_THESE = re.compile(r"\b(?:which\s+of\s+(?:these|them|those|the\s+\w+)|which\s+is\s+which|(?:for\s+)?each\s+of\s+"
+                    r"(?:these|them|those)|which\s+(?:ones?\s+)?(?:are|is)\s+(?:bpo|kpo)\s+and\s+which)\b", re.IGNORECASE)
+"""Asks that sort work named before them: "which of these are BPO?", "which is which?"."""
 _FIRST = re.compile(r"^(?:\d\s*q(?:uestion)?s?\s*:|first(?:ly)?,?\s+)", re.IGNORECASE)
 _KINDS = re.compile(r"\b(?:bpo|kpo)s?\b", re.IGNORECASE)
 _LIST_HEAD = re.compile(r"\b(?:classify|these|following|tasks|jobs|things|which|bpo|kpo|sort|outsource|"
@@ -100,6 +108,9 @@ def split(text: str) -> Parts | None:
     people = _people(text)
     if people is not None:
         return Parts("tasks", people)
+    named = _named_then_sorted(text)
+    if named is not None:
+        return Parts("tasks", named)
     questions = _questions(text)
     if questions is not None:
         return Parts("questions", questions)
@@ -194,6 +205,20 @@ def _outsourced(text: str) -> tuple[str, ...] | None:
     return tuple(pieces) if fits else None
 
 
+def _named_then_sorted(text: str) -> tuple[str, ...] | None:
+    """ "We're considering outsourcing our bookkeeping, our competitive intelligence and our
+    customer service calls. Which of these are BPO and which are KPO?": the work is named in one
+    sentence and sorted in the next."""
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+|\n+", text) if s.strip()]
+    if len(sentences) < 2 or not _THESE.search(sentences[-1]):
+        return None
+    for sentence in reversed(sentences[:-1]):
+        found = _outsourced(sentence)
+        if found is not None:
+            return tuple(re.sub(r"^(?:our|my|the)\s+", "", p, flags=re.IGNORECASE) for p in found)
+    return None
+
+
 def _questions(text: str) -> tuple[str, ...] | None:
     """ "what's kpo and does it pay better?", "explain bpo. and is kpo part of it?" """
     body = _FIRST.sub("", text.strip())
@@ -204,6 +229,8 @@ def _questions(text: str) -> tuple[str, ...] | None:
     if len(pieces) > 2 and not _asks(pieces[0]) and re.match(re.escape(pieces[0]) + r"\s*[.!\n]", body):
         pieces = pieces[1:]  # "I'm a B.Com student from Pune. What skills ... and how ...": context first
     terse = [p for p in pieces if not _asks(p)]
+    if any(_KIND_ONLY.match(p) for p in pieces[1:]):
+        return None  # "payroll, telemarketing?? bpo/kpo for each": the last piece only asks the kind
     if not 2 <= len(pieces) <= MAX_PARTS or len(terse) >= len(pieces):
         return None
     if any(len(p.split()) > TERSE_WORDS or not _KINDS.search(p) for p in terse):
@@ -221,7 +248,7 @@ def _hinglish_halves(piece: str) -> list[str]:
 
 def _pieces(text: str) -> list[str]:
     """A list's items: split at commas and the like, and at "and"/"or" only without them."""
-    hard = [_clean(p) for p in _HARD_SPLIT.split(text)]
+    hard = [_clean(q) for p in _HARD_SPLIT.split(text) for q in _AND_OUR.split(p)]
     hard = [p for p in hard if p]
     if len(hard) >= 2:
         return hard

@@ -213,3 +213,45 @@ def test_an_emoji_that_says_thanks_or_ok_is_small_talk(engine: Engine, emoji: st
 ])
 def test_a_task_asked_about_by_the_kinds_described_gets_a_verdict(engine: Engine, message: str, verdict: str) -> None:
     assert play(engine, message).verdict == verdict
+
+
+@pytest.mark.parametrize(("first", "follow_up", "entry"), [
+    ("what is kpo", "and the other one?", "what_is_bpo"),
+    ("What does 'hands versus brain' mean?", "can you put it more simply", "hands_vs_brain"),
+])
+def test_a_follow_up_opened_with_and_or_asked_at_length_is_still_a_follow_up(
+        engine: Engine, first: str, follow_up: str, entry: str) -> None:
+    assert (lambda r: (r.kind, r.entry))(play(engine, first, follow_up)) == ("answer", entry)
+
+
+def test_whats_kpo_after_the_difference_asks_anew_and_what_about_asks_the_same_of_it(engine: Engine) -> None:
+    assert play(engine, "diff btw kpo bpo", "wats kpo").entry == "what_is_kpo"
+    assert play(engine, "what is kpo", "what about bpo").entry == "what_is_bpo"
+
+
+@pytest.mark.parametrize(("message", "verdicts"), [
+    ("accounts payable, fraud analytics, telemarketing?? bpo/kpo for each", ["BPO", "KPO", "BPO"]),
+    ("We want to move some work outside. We're considering outsourcing our bookkeeping, our competitive "
+     "intelligence and our customer service calls. Which of these are BPO and which are KPO?", ["BPO", "KPO", "BPO"]),
+])
+def test_tasks_named_before_the_ask_get_a_verdict_each(engine: Engine, message: str, verdicts: list[str]) -> None:
+    assert [v for _, v in play(engine, message).verdicts] == verdicts
+
+
+@pytest.mark.parametrize(("said", "ask", "verdict"), [
+    (("We're a mid-sized pharma company.", "We want outside scientists to go through our clinical trial data and "
+      "tell us whether our new compound is worth pursuing."),
+     "which kind of outsourcing is that, the routine process kind or the expert kind?", "KPO"),
+    (("I manage operations at an ed-tech company. We have years of student usage data sitting unused.",
+      "Leadership wants to understand which features drive retention, but we have no data scientists in-house."),
+     "bpo or kpo for that?", "KPO"),
+])
+def test_work_described_over_messages_is_judged_by_the_sentences_that_describe_it(
+        engine: Engine, said: tuple[str, ...], ask: str, verdict: str) -> None:
+    reply = play(engine, *said, ask)
+    assert (reply.kind, reply.verdict) == ("classification", verdict)
+
+
+@pytest.mark.parametrize("greeting", ["heyy", "namaste", "Hi! Quick question"])
+def test_greetings_people_type_are_small_talk(engine: Engine, greeting: str) -> None:
+    assert play(engine, greeting).kind == "smalltalk"

@@ -22,6 +22,12 @@ from bot.parts import split, task_words
     ("1) what is bpo 2) examples of kpo", "questions", ("what is bpo", "examples of kpo")),
     ("explain bpo. and is kpo part of it?", "questions", ("explain bpo", "is kpo part of it?")),
     ("full form of bpo + main goal?", "questions", ("full form of bpo", "main goal?")),
+    ("wat is kpo n wat is bpo", "questions", ("wat is kpo", "wat is bpo")),
+    ("payroll, telemarketing?? bpo/kpo for each", "tasks", ("payroll", "telemarketing")),
+    ("we plan on outsourcing our payroll, our market research and our calls. which of these are kpo?", "tasks",
+     ("payroll", "market research", "calls")),
+    ("payroll, regulatory and compliance research and the data entry: bpo or kpo?", "tasks",
+     ("payroll", "regulatory and compliance research", "the data entry")),
 ])
 def test_several_asks_are_found_in_the_users_words(text: str, kind: str, items: tuple[str, ...]) -> None:
     parts = split(text)
