@@ -68,7 +68,8 @@ _KIND_ONLY = re.compile(r"^\W*(?:so\s+)?(?:(?:bpo|kpo)\s*(?:or|/|r)\s*(?:bpo|kpo
                         r"(?:\s+(?:for\s+each|each|for\s+all|respectively|please|pls|then))?\W*$", re.IGNORECASE)
 """A piece that only asks the kind of what came before it ("bpo/kpo for each")."""
 _THESE = re.compile(r"\b(?:which\s+of\s+(?:these|them|those|the\s+\w+)|which\s+is\s+which|(?:for\s+)?each\s+of\s+"
-                    r"(?:these|them|those)|which\s+(?:ones?\s+)?(?:are|is)\s+(?:bpo|kpo)\s+and\s+which)\b", re.IGNORECASE)
+                    r"(?:these|them|those)|which\s+(?:ones?\s+)?(?:are|is)\s+(?:bpo|kpo)\s+and\s+which)\b",
+                    re.IGNORECASE)
 """Asks that sort work named before them: "which of these are BPO?", "which is which?"."""
 _FIRST = re.compile(r"^(?:\d\s*q(?:uestion)?s?\s*:|first(?:ly)?,?\s+)", re.IGNORECASE)
 _KINDS = re.compile(r"\b(?:bpo|kpo)s?\b", re.IGNORECASE)

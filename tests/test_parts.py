@@ -60,7 +60,7 @@ def test_long_runs_of_spaces_and_separators_are_read_as_one(text: str) -> None:
 @pytest.mark.parametrize(("text", "words"), [
     ("is payroll bpo or kpo", "payroll"),
     ("we have a guy who does our gst filings, bpo or kpo?", "gst filings"),
-    ("reminder calls to patients about medicine refills, bpo or kpo?", "reminder calls to patients about medicine refills"),
+    ("reminder calls to patients about refills, bpo or kpo?", "reminder calls to patients about refills"),
     ("payroll processing kpo hai ya bpo", "payroll processing"),
     ("we want to outsource our invoice entry. which type is it?", "invoice entry"),
     ("data entry", "data entry"),
