@@ -25,7 +25,7 @@ from bot.normalize import Query
 from bot.parts import split, tidy
 from bot.reply import MAX_BUTTONS, Button, Reply, ReplyKind
 from bot.tghtml import MAX_MESSAGE_LENGTH
-from bot.tuning import NEXT_TASK_WORDS, FOLLOW_UP_WORDS
+from bot.tuning import DESCRIBED_WORDS, NEXT_TASK_WORDS, FOLLOW_UP_WORDS
 
 if TYPE_CHECKING:
     from bot.engine import Engine
@@ -74,7 +74,7 @@ class ChatFlow:
                 return answered
         reply = self._several(text, query) or self._described_then_asked(text, live) or self.engine.reply(text)
         judged = reply.kind == "classification"
-        if (reply.kind == "fallback" and _ABOUT_ME.match(text) or judged and _WHO_WE_ARE.match(text)) \
+        if (reply.kind in _NOT_WORK and _ABOUT_ME.match(text) or judged and _WHO_WE_ARE.match(text)) \
                 and not _asks(text):  # "we're a 5 person accounting firm": who they are, not the work
             return Reply("help", self.engine.renderer.render("own_work_prompt"))
         return reply
@@ -155,7 +155,9 @@ class ChatFlow:
 
     def _bare_kind_question(self, query: Query) -> bool:
         """ "bpo or kpo?", "which one do we need": asks which kind, names no work of its own."""
-        if not (self.engine.classifier.is_task_question(query) or len(self.engine.classifier.kinds_named(query)) == 2):
+        kinds = len(self.engine.classifier.kinds_named(query))
+        pointing = _POINTER.search(query.raw) is not None
+        if not (self.engine.classifier.is_task_question(query) or kinds == 2 or kinds == 1 and pointing):
             return False
         work = set(self.engine.normalizer.query(self.engine.classifier.work_words(query)).content)
         if not work:  # "which kind of outsourcing is that, the routine process kind or the expert kind?"
@@ -305,7 +307,13 @@ class ChatFlow:
         if not query.content:
             return None
         found = self.engine.classifier.find_task(query)
-        return Verdict.listed(*found) if found is not None else self.engine.unlisted(query)
+        if found is None:
+            return self.engine.unlisted(query)
+        listed = Verdict.listed(*found)
+        if len(self.engine.classifier.other_words(query, found[0])) < DESCRIBED_WORDS:
+            return listed
+        judged = self.engine.unlisted(query)  # "experts to find out why people cancel subscriptions"
+        return judged if judged.verdict not in (None, listed.verdict) else listed
 
     def _tasks(self, text: str, items: Sequence[str]) -> Reply | None:
         """A verdict and a one-line reason for each task a message names, in its order."""
@@ -467,6 +475,8 @@ _QUESTION = re.compile(r"(?:what|whats|which|who|how|why|when|where|is|are|does|
                        re.IGNORECASE)
 
 
+_POINTER = re.compile(r"\b(?:that|this|it|these|those|isko|ise|ye|yeh|woh|wo)\b", re.IGNORECASE)
+"""Words that point back at work described earlier ("would that be the call centre kind?")."""
 _SURE = frozenset({"high", "medium"})
 """Verdict confidences that settle a described piece of work."""
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")

@@ -21,6 +21,11 @@ SUGGEST_AT = 40.0
 OVERRIDE_AT = 70.0
 """FAQ score at which a task question that says much more than the task gets the FAQ answer."""
 OTHER_WORDS = 2
+DESCRIBED_WORDS = 4
+"""Words beyond a listed task's name at which a message describes work rather than naming the
+task, so that the cue words and nearest tasks may overrule the name ("experts to find out why
+people cancel subscriptions" is analysis, not membership cancellations). Set on the own-work
+chats of tests/data/conversations/dev*.yaml."""
 """Topic words beyond the task at which a question asks more than the task's verdict."""
 SMALLTALK_AT = 88.0
 """rapidfuzz ratio at which a short message is a small-talk phrasing ("thx", "ok cool")."""

@@ -255,3 +255,23 @@ def test_work_described_over_messages_is_judged_by_the_sentences_that_describe_i
 @pytest.mark.parametrize("greeting", ["heyy", "namaste", "Hi! Quick question"])
 def test_greetings_people_type_are_small_talk(engine: Engine, greeting: str) -> None:
     assert play(engine, greeting).kind == "smalltalk"
+
+
+@pytest.mark.parametrize("ask", ["what would you suggest?", "so what's your verdict",
+                                 "what category does this fall under", "isko kahan outsource karein",
+                                 "would that be the call centre kind?", "what do you think?"])
+def test_however_the_verdict_is_asked_for_after_a_description_it_is_given(engine: Engine, ask: str) -> None:
+    reply = play(engine, "We run a small travel agency.",
+                 "We need people to answer booking calls and update reservations in our system all day.", ask)
+    assert (reply.kind, reply.verdict) == ("classification", "BPO")
+
+
+def test_a_description_that_mentions_a_listed_task_in_passing_is_judged_as_described(engine: Engine) -> None:
+    reply = play(engine, "My startup makes fitness apps.",
+                 "We have tons of user data and want experts to find out why people cancel subscriptions.",
+                 "so bpo or kpo?")
+    assert (reply.kind, reply.verdict) == ("classification", "KPO")
+
+
+def test_saying_who_you_are_gets_asked_about_the_work(engine: Engine) -> None:
+    assert play(engine, "I own a chain of 3 restaurants.").kind == "help"
