@@ -215,9 +215,14 @@ class Engine:
         task: the part alone gives no verdict, the whole message does.
         """
         whole = self._understand(text, query)
-        if outright(whole):
+        if outright(whole) and whole.kind != "classification":
             return whole
-        focused = self._understand(text, self.normalizer.query(part))
+        asked = self.normalizer.query(part)
+        focused = self._understand(text, asked)
+        on_its_own = part.rstrip().endswith("?") and len(part.split()) > 3 and not _BACK.search(part) \
+            and not self.classifier.is_task_question(asked)
+        if outright(whole) and not (focused.kind == "answer" and on_its_own):
+            return whole  # the context named the work: "...we print labels. so, bpo or kpo?"
         return whole if focused.kind == "fallback" else focused
 
     def _understand(self, text: str, query: Query) -> Reply:
@@ -585,6 +590,8 @@ _FILLERS = frozenset(stem(w) for w in
                      "this superb awesome".split())
 """Words small talk carries that say nothing of their own ("ok thanks bro")."""
 
+_BACK = re.compile(r"\b(?:that|this|it|these|those|such|my work|our work)\b", re.IGNORECASE)
+"""Words by which an asked part points back at the context before it ("is that BPO?")."""
 _YES_NO = frozenset("is are was were does do did would should can could will shall".split())
 """First words of a yes/no question ("is payroll BPO?")."""
 

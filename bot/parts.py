@@ -116,7 +116,7 @@ def split(text: str) -> Parts | None:
     if questions is not None:
         return Parts("questions", questions)
     tasks = _task_list(text)
-    if tasks is not None:
+    if tasks is not None and not any(_KINDS.fullmatch(t) for t in tasks):  # "kpo and bpo, same thing?"
         return Parts("tasks", tasks)
     plain = _plain_list(text)
     if plain is not None:

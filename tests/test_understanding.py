@@ -127,3 +127,24 @@ def test_agreeing_evidence_scores_higher_than_split_evidence(engine: Engine) -> 
     by_agree = dict(engine.combiner.rank(agree))
     by_split = dict(engine.combiner.rank(split))
     assert by_agree["pay"] > by_split["pay"] and by_agree["pay"] > by_agree["kpo_cost"]
+
+
+@pytest.mark.parametrize(("text", "entry"), [
+    ("In class we discussed how outsourcing began with call centres and moved on from there. The lecturer "
+     "hinted that KPO is what came next. Is KPO considered the next step in the evolution of outsourcing?",
+     "kpo_evolution"),
+    ("kya KPO, BPO ka hi ek hissa hai?", "kpo_subset"),
+    ("KPO mein kaam karne ke liye kya chahiye?", "kpo_career"),
+])
+def test_a_question_asked_after_its_context_is_answered_as_asked(engine: Engine, text: str, entry: str) -> None:
+    assert (lambda r: (r.kind, r.entry))(engine.converse(text, None, 1_800_000_000.0)) == ("answer", entry)
+
+
+def test_context_that_names_the_work_still_gets_the_verdict_when_the_ask_points_back(engine: Engine) -> None:
+    reply = engine.reply("We need people to label thousands of images so our AI model can learn from them. "
+                         "Which outsourcing type does that belong to?")
+    assert (reply.kind, reply.verdict) == ("classification", "BPO")
+
+
+def test_the_two_kinds_named_together_are_no_list_of_tasks(engine: Engine) -> None:
+    assert engine.converse("kpo aur bpo ek hi cheez hai kya", None, 1_800_000_000.0).entry == "same_thing"
