@@ -148,3 +148,14 @@ def test_context_that_names_the_work_still_gets_the_verdict_when_the_ask_points_
 
 def test_the_two_kinds_named_together_are_no_list_of_tasks(engine: Engine) -> None:
     assert engine.converse("kpo aur bpo ek hi cheez hai kya", None, 1_800_000_000.0).entry == "same_thing"
+
+
+@pytest.mark.parametrize(("text", "kind", "expected"), [
+    ("humari team roz customers ke orders system me daalti hai aur confirm karti hai, ye kis type ka kaam hai?",
+     "classification", "BPO"),
+    ("company ke liye KPO mehenga padta hai kya BPO se?", "answer", "kpo_cost"),
+    ("KPO sirf paisa bachane ke liye hai kya, BPO jaisa?", "answer", "cost_saving"),
+])
+def test_more_romanised_hindi_is_understood(engine: Engine, text: str, kind: str, expected: str) -> None:
+    reply = engine.reply(text)
+    assert (reply.kind, reply.verdict if kind == "classification" else reply.entry) == (kind, expected)
