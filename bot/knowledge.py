@@ -399,7 +399,14 @@ class _Reader:
     def read(self, file: str, key: str) -> dict[str, Any] | None:
         """The mapping in `file`, or None (with a problem) if it is missing, unreadable or lacks `key`."""
         try:
-            data = yaml.load((self.root / file).read_text(encoding="utf-8"), Loader=_LOADER)
+            loader = _LOADER((self.root / file).read_text(encoding="utf-8"))
+            try:
+                node = loader.get_single_node()
+                for twice, line in _repeated_keys(node):
+                    self.problem(file, None, twice, f"appears twice (line {line}): YAML keeps only the last")
+                data = loader.construct_document(node) if node is not None else None
+            finally:
+                loader.dispose()
         except FileNotFoundError:
             self.problem(file, None, None, "file is missing")
             return None
@@ -451,6 +458,20 @@ class _Reader:
                 self.problem(file, *_located(data, error, entry))
             return None
         return valid
+
+
+def _repeated_keys(node: yaml.Node | None) -> Iterator[tuple[str, int]]:
+    """(key, line) for every key that a mapping in the document holds twice."""
+    if isinstance(node, yaml.MappingNode):
+        keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and keys.count(key_node.value) > 1 \
+                    and key_node is not next(k for k, _ in node.value if k.value == key_node.value):
+                yield key_node.value, key_node.start_mark.line + 1
+    children = node.value if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) else []
+    for child in children:
+        for part in child if isinstance(child, tuple) else (child,):
+            yield from _repeated_keys(part)
 
 
 def _label(item: Any, index: int) -> str:

@@ -144,3 +144,11 @@ def test_problems_name_the_folder_that_was_loaded(kb_copy) -> None:
     with pytest.raises(KnowledgeError) as raised:
         load(kb_copy)
     assert str(kb_copy / "sources.yaml") in str(raised.value)
+
+
+def test_a_key_written_twice_is_reported_not_silently_dropped(kb_copy: Path) -> None:
+    path = kb_copy / "synonyms.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("\n  pay: [", "\n  pay: [wagez]\n  pay: [", 1), encoding="utf-8")
+    problems = _problems(kb_copy)
+    assert any(re.search(r"synonyms.yaml, field 'pay': appears twice \(line \d+\)", p) for p in problems), problems
