@@ -245,10 +245,14 @@ class Engine:
         if chance < limits.answer and oos is not None and oos.score >= limits.decline \
                 and evidence.semantic[0] is oos:
             return self._decline(text, oos.target)
-        if self.combiner.asks_task(evidence) >= limits.gate:
+        asks_task = self.combiner.asks_task(evidence)
+        if asks_task >= limits.gate:
             if task is not None and task.score >= limits.task:
                 return self.classification(text, Verdict.listed(self.kb.tasks[task.target], task.score))
-            return self.classification(text, self.unlisted(query), hits)
+            if not (best is not None and chance >= limits.over_unlisted and asks_task < limits.sure_gate):
+                return self.classification(text, self.unlisted(query), hits)
+            # "is there judgement involved in kpo work?" reads like a task question, but names no
+            # listed task and an FAQ entry fits it surely: the entry answers it.
         if best is not None and chance >= limits.answer:
             return self.answer(self.kb.faq[best], round(chance * 100, 1))
         close = [e for e, _ in ranked] if chance >= limits.suggest else []

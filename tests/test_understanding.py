@@ -159,3 +159,14 @@ def test_the_two_kinds_named_together_are_no_list_of_tasks(engine: Engine) -> No
 def test_more_romanised_hindi_is_understood(engine: Engine, text: str, kind: str, expected: str) -> None:
     reply = engine.reply(text)
     assert (reply.kind, reply.verdict if kind == "classification" else reply.entry) == (kind, expected)
+
+
+@pytest.mark.parametrize(("text", "entry"), [
+    ("is there judgment involved in kpo work", "judgement"),
+    ("Which one requires more technical know-how?", "technicality"),
+    ("Is the goal of KPO efficiency or access to expertise?", "main_goal"),
+    ("are analytical skills needed in bpo or only in kpo", "computer_skills"),
+])
+def test_a_fact_question_worded_like_a_task_question_gets_its_answer_not_a_verdict(
+        engine: Engine, text: str, entry: str) -> None:
+    assert (lambda r: (r.kind, r.entry))(engine.reply(text)) == ("answer", entry)
