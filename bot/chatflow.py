@@ -42,6 +42,7 @@ class ChatFlow:
             e.id: k for e in engine.kb.faq.values()
             if (k := _one_kind(engine.classifier.kinds_named(engine.normalizer.query(e.question))))}
         """The one kind an FAQ entry's question is about (what_is_kpo: KPO), if it names one."""
+        self._about_kind = frozenset(t for w in _ABOUT_KIND.split() for t in engine.normalizer.tokens(w))
         self._dimension_of = {d.faq: d for d in engine.kb.dimensions.values()}
         """The comparison-table row that explains an FAQ entry (pay: the pay row), for "why?"."""
 
@@ -98,6 +99,8 @@ class ChatFlow:
             return reply
         if follow is None and (live.said or live.verdict) and self._bare_kind_question(query):
             follow = FollowUp("decide")
+        if follow is None and live.said and self._asks_kind_of_it(text, query):
+            follow = FollowUp("decide")  # "what would you call this kind of work?"
         bare_so = len(text) <= FOLLOW_UP_CHARS and _SO.fullmatch(text) is not None
         if follow is None and live.said and live.verdict is None and bare_so:
             follow = FollowUp("decide")  # "ok so?" after a description of one's work
@@ -153,6 +156,15 @@ class ChatFlow:
         heard = (live or Context(at=0.0)).heard(text[:found.start()].strip(" .!,"), 0.0)
         return self._decide_work(replace(heard, items=(), verdict=None, task=None), found.group(1))
 
+    def _asks_kind_of_it(self, text: str, query: Query) -> bool:
+        """ "If we hand that off, would it count as KPO or BPO?", "what kind would that be?": asks
+        the kind of the work described before, pointing back at it, and says nothing new."""
+        if not (_KIND_ASK.search(text) and _POINTER.search(text)):
+            return False
+        new = {w for w in query.content if w not in self._about_kind and not self.follow_ups.neutral({w})
+               and not self.follow_ups.decides({w})}
+        return len(new) <= FOLLOW_UP_WORDS // 3 and not _DEFINING.match(text)
+
     def _bare_kind_question(self, query: Query) -> bool:
         """ "bpo or kpo?", "which one do we need": asks which kind, names no work of its own."""
         kinds = len(self.engine.classifier.kinds_named(query))
@@ -199,7 +211,10 @@ class ChatFlow:
             return self.engine.answer(entry, task=self.engine.kb.tasks.get(ctx.task or ""))
         if follow.intent == "example":
             named = self.engine.classifier.kinds_named(self.engine.normalizer.query(text))
-            return self._examples(_one_kind(named) or ctx.verdict or ctx.kind)
+            kind = _one_kind(named) or ctx.verdict or ctx.kind
+            if kind is not None and not named and _OTHER.search(text):  # "example of the other kind?"
+                kind = "BPO" if kind == "KPO" else "KPO"
+            return self._examples(kind)
         if follow.intent == "other_kind":
             return self._other_kind(ctx, text)
         if follow.intent == "decide":
@@ -287,8 +302,9 @@ class ChatFlow:
             target = next(iter(named)).upper()
         elif current is not None:
             target = "BPO" if current == "KPO" else "KPO"
-        else:
-            return None
+        else:  # "the other one?" after an entry on both kinds ("the main goal of bpo?"): it holds both
+            both = self.engine.kb.faq.get(ctx.entry or "")
+            return self.engine.answer(both) if both is not None else None
         entry = self.engine.kb.faq.get(ctx.entry) if ctx.entry else None
         if entry is None:
             return self._examples(target) if ctx.verdict else None
@@ -471,11 +487,21 @@ def fit(texts: Sequence[str], limit: int) -> list[str]:
     return ["\n\n".join(p) for p in paragraphs]
 
 
-_QUESTION = re.compile(r"(?:what|whats|which|who|how|why|when|where|is|are|does|do|can|should|would)\b",
+_QUESTION = re.compile(r"(?!(?:what|how|why|when|where)\s+(?:we|i)\s)"  # "what we want to hand off is ...": a statement
+                       r"(?:what|whats|which|who|how|why|when|where|is|are|does|do|can|should|would)\b",
                        re.IGNORECASE)
 
 
-_POINTER = re.compile(r"\b(?:that|this|it|these|those|isko|ise|ye|yeh|woh|wo)\b", re.IGNORECASE)
+_POINTER = re.compile(r"\b(?:that|this|it|these|those|isko|ise|ye|yeh|woh|wo|my job|my work|our work|the part)\b",
+                      re.IGNORECASE)
+_OTHER = re.compile(r"\b(?:other|dusra|doosra|dusre|doosre)\b", re.IGNORECASE)
+_KIND_ASK = re.compile(r"\b(?:kind|type|category|sort|call|called|count|counts|kehlayega|kehlaega|kahenge|kaunsa|"
+                       r"kaun\s*sa|konsa|bpo|kpo)\b", re.IGNORECASE)
+"""Words that ask which kind something is."""
+_ABOUT_KIND = ("call called count counts outsource outsourcing hand handing off outside team work job part kind type "
+               "category sort something does do would be is it that this bpo kpo firm company someone person we our "
+               "my thing stuff name label kehlayega kahenge bahar dena")
+"""Words a question about the kind of earlier-described work may hold besides the follow-up words."""
 """Words that point back at work described earlier ("would that be the call centre kind?")."""
 _SURE = frozenset({"high", "medium"})
 """Verdict confidences that settle a described piece of work."""

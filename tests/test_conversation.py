@@ -275,3 +275,30 @@ def test_a_description_that_mentions_a_listed_task_in_passing_is_judged_as_descr
 
 def test_saying_who_you_are_gets_asked_about_the_work(engine: Engine) -> None:
     assert play(engine, "I own a chain of 3 restaurants.").kind == "help"
+
+
+@pytest.mark.parametrize(("said", "ask", "verdict"), [
+    (("Good evening. I'm a partner at a mid-sized IP law firm in Delhi.",
+      "We are drowning in prior-art searches and legal research for patent applications."),
+     "If we hand that off to an outside team, would it count as KPO or BPO?", "KPO"),
+    (("we're a D2C skincare brand",
+      "what we want to hand off is refund processing and order status emails, all following fixed rules"),
+     "so for the part we're handing off, what kind is it?", "BPO"),
+])
+def test_asking_the_kind_of_the_work_just_described_gets_its_verdict(
+        engine: Engine, said: tuple[str, ...], ask: str, verdict: str) -> None:
+    reply = play(engine, *said, ask)
+    assert (reply.kind, reply.verdict) == ("classification", verdict)
+
+
+def test_examples_of_the_other_kind_after_a_verdict(engine: Engine) -> None:
+    assert play(engine, "is invoice processing bpo", "example of the other kind?").entry == "kpo_examples"
+
+
+def test_the_other_one_after_an_entry_on_both_kinds_answers_it_again(engine: Engine) -> None:
+    assert play(engine, "what is the main goal of bpo?", "the other one?").entry == "main_goal"
+
+
+def test_which_is_riskier_is_no_task(engine: Engine) -> None:
+    assert play(engine, "what are the data security risks when you outsource?",
+                "which one is riskier then?").entry == "which_riskier"
