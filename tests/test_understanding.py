@@ -170,3 +170,15 @@ def test_more_romanised_hindi_is_understood(engine: Engine, text: str, kind: str
 def test_a_fact_question_worded_like_a_task_question_gets_its_answer_not_a_verdict(
         engine: Engine, text: str, entry: str) -> None:
     assert (lambda r: (r.kind, r.entry))(engine.reply(text)) == ("answer", entry)
+
+
+@pytest.mark.parametrize(("text", "kind", "expected"), [
+    ("who gets the better salary, analysts at knowledge firms or the call centre guys?", "answer", "pay"),
+    ("what services count as the routine back-office kind? a few examples", "answer", "bpo_examples"),
+    ("what is back-office outsourcing", "answer", "back_office"),
+    ("outsourcing our payroll processing, which of the two kinds is that?", "classification", "BPO"),
+])
+def test_the_kinds_described_as_back_office_or_by_their_staff_are_read_as_bpo_and_kpo(
+        engine: Engine, text: str, kind: str, expected: str) -> None:
+    reply = engine.reply(text)
+    assert (reply.kind, reply.verdict if kind == "classification" else reply.entry) == (kind, expected)
