@@ -83,6 +83,9 @@ class ChatFlow:
     def _in_context(self, text: str, query: Query, live: Context) -> Reply | None:
         """The reply to a message that only makes sense with the last exchange, if it is one."""
         follow = self.follow_ups.find(query)
+        bare = _SELF_TAIL.sub("", text)
+        if follow is None and bare != text and bare.strip():  # "explain simpler pls, im not from finance"
+            follow = self.follow_ups.find(self.engine.normalizer.query(bare))
         if self.engine.smalltalk_id(query) is not None and not (follow and follow.intent in _OVER_SMALLTALK):
             return None  # "thanks", "ok", "hello": small talk, whatever came before ("how so?" is no thanks)
         item = pointed_item(text, len(live.items))
@@ -494,6 +497,9 @@ _QUESTION = re.compile(r"(?!(?:what|how|why|when|where)\s+(?:we|i)\s)"  # "what 
 
 _POINTER = re.compile(r"\b(?:that|this|it|these|those|isko|ise|ye|yeh|woh|wo|my job|my work|our work|the part)\b",
                       re.IGNORECASE)
+_SELF_TAIL = re.compile(r"\s*[,;.!-]+\s*(?:(?:as|since|coz|cuz|because|bcoz)\s+)?(?:i'?m|i\s+am|im|i\s+have|main)\b.*$",
+                        re.IGNORECASE)
+"""A remark about the user after a follow-up ("..., im not from finance"), which asks nothing."""
 _OTHER = re.compile(r"\b(?:other|dusra|doosra|dusre|doosre)\b", re.IGNORECASE)
 _KIND_ASK = re.compile(r"\b(?:kind|type|category|sort|call|called|count|counts|kehlayega|kehlaega|kahenge|kaunsa|"
                        r"kaun\s*sa|konsa|bpo|kpo)\b", re.IGNORECASE)

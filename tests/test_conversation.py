@@ -302,3 +302,8 @@ def test_the_other_one_after_an_entry_on_both_kinds_answers_it_again(engine: Eng
 def test_which_is_riskier_is_no_task(engine: Engine) -> None:
     assert play(engine, "what are the data security risks when you outsource?",
                 "which one is riskier then?").entry == "which_riskier"
+
+
+def test_a_remark_about_oneself_after_a_follow_up_keeps_it_a_follow_up(engine: Engine) -> None:
+    reply = play(engine, "equity research, which type of outsourcing is it", "explain simpler pls, im not from finance")
+    assert (reply.kind, reply.verdict) == ("classification", "KPO")
