@@ -182,3 +182,9 @@ def test_the_kinds_described_as_back_office_or_by_their_staff_are_read_as_bpo_an
         engine: Engine, text: str, kind: str, expected: str) -> None:
     reply = engine.reply(text)
     assert (reply.kind, reply.verdict if kind == "classification" else reply.entry) == (kind, expected)
+
+
+@pytest.mark.parametrize(("text", "entry"), [("diff kpo bpo", "difference"), ("what is bpo in one line", "what_is_bpo"),
+                                            ("kpo in brief", "what_is_kpo")])
+def test_the_shortest_wordings_and_asks_for_brevity_are_answered(engine: Engine, text: str, entry: str) -> None:
+    assert (lambda r: (r.kind, r.entry))(engine.reply(text)) == ("answer", entry)
