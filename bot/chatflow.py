@@ -401,8 +401,8 @@ class ChatFlow:
         if reply.kind == "comparison":
             return self.engine.with_card(reply, heard, now).context or heard
         heard = replace(heard, card=())
-        if reply.kind == "smalltalk":
-            return heard  # "thanks!" keeps the topic
+        if reply.kind == "smalltalk" or reply.kind == "fallback" and _asks(text):
+            return heard  # "thanks!" and "whats the weather in delhi?" keep the topic to come back to
         last = reply.parts[-1] if reply.parts else reply
         topic = replace(heard, entry=None, task=None, verdict=None, work=None, kind=None, items=(),
                         asked=False)

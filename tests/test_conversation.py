@@ -307,3 +307,9 @@ def test_which_is_riskier_is_no_task(engine: Engine) -> None:
 def test_a_remark_about_oneself_after_a_follow_up_keeps_it_a_follow_up(engine: Engine) -> None:
     reply = play(engine, "equity research, which type of outsourcing is it", "explain simpler pls, im not from finance")
     assert (reply.kind, reply.verdict) == ("classification", "KPO")
+
+
+def test_the_topic_survives_an_off_topic_question_in_between(engine: Engine) -> None:
+    reply = play(engine, "is bookkeeping bpo", "whats the weather in delhi today", "ok back to it, and why?")
+    assert (reply.kind, reply.entry, reply.verdict) == ("classification", "bookkeeping", "BPO")
+    assert play(engine, "examples of bpo + examples of kpo?", "so equity research comes in which").verdict == "KPO"
