@@ -84,7 +84,7 @@ def test_a_verdict_quotes_the_task_not_the_question_around_it(engine: Engine) ->
 
 @pytest.mark.parametrize("text", ["will AI replace bpo jobs", "do bpo jobs have night shifts",
                                   "how fast do you get promoted in a kpo", "kpo salary in rupees per month?",
-                                  "any bpo openings in noida for freshers?"])
+                                  "any bpo openings in noida for freshers?", "any data entry jobs near me?"])
 def test_career_topics_the_articles_skip_get_an_honest_decline_with_what_they_do_say(
         engine: Engine, text: str) -> None:
     reply = engine.reply(text)
