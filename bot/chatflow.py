@@ -75,8 +75,12 @@ class ChatFlow:
                 return answered
         reply = self._several(text, query) or self._described_then_asked(text, live) or self.engine.reply(text)
         judged = reply.kind == "classification"
-        if (reply.kind in _NOT_WORK and _ABOUT_ME.match(text) or judged and _WHO_WE_ARE.match(text)) \
+        if (reply.kind in _NOT_WORK and _ABOUT_ME.match(text) or (judged or reply.kind == "answer")
+                and _WHO_WE_ARE.match(text)) \
                 and not _asks(text):  # "we're a 5 person accounting firm": who they are, not the work
+            described = self._described_verdict((text,)) if not _WHO_WE_ARE.match(text) else None
+            if described is not None and described.verdict is not None and described.confidence in _SURE:
+                return self.engine.classification(text, described)  # "we need someone to review contracts"
             return Reply("help", self.engine.renderer.render("own_work_prompt"))
         return reply
 
@@ -252,18 +256,22 @@ class ChatFlow:
         return described or self._verdict_again(ctx)
 
     def _judge_described(self, said: Sequence[str]) -> Reply | None:
-        """A verdict on work described over several messages: on the whole description when
-        that is fairly sure; else on the latest sentence that is (people set the scene first,
-        "I manage operations at an ed-tech company", and then say the work); else the whole's guess."""
-        whole = " ".join(said)
-        verdict = self._verdict_of(whole)
+        """A verdict on work described over several messages (see `_described_verdict`)."""
+        verdict = self._described_verdict(said)
+        return self.engine.classification(" ".join(said), verdict) if verdict is not None else None
+
+    def _described_verdict(self, said: Sequence[str]) -> Verdict | None:
+        """The verdict on the whole description when that is fairly sure; else on the latest
+        sentence that is (people set the scene first, "I manage operations at an ed-tech
+        company", and then say the work); else the whole's guess."""
+        verdict = self._verdict_of(" ".join(said))
         if verdict is None or verdict.confidence not in _SURE:
             sentences = [s for text in said for s in _SENTENCE_BREAK.split(text)
                          if s.strip() and not _WHO_WE_ARE.match(s)]
             sure = [v for v in map(self._verdict_of, sentences)
                     if v is not None and v.verdict is not None and v.confidence in _SURE]
             verdict = sure[-1] if sure else verdict
-        return self.engine.classification(whole, verdict) if verdict is not None else None
+        return verdict
 
     def _verdict_again(self, ctx: Context) -> Reply | None:
         if ctx.task is not None and ctx.task in self.engine.kb.tasks:
@@ -528,7 +536,7 @@ _ABOUT_ME = re.compile(
 _WHO_WE_ARE = re.compile(
     r"^\s*(?:hi|hello|hey)?[,!. ]*(?:i|we|(?:me|my\s+\w+)\s+and\s+(?:my\s+\w+|i))"
     r"(?:'m|'re| am| are| run| own| have| manage)\s+(?:a|an|my|our)\s+"
-    r"(?:(?!\b(?:who|that|to|which|where)\b)[\w&'-]+[\s,]*){1,6}$", re.IGNORECASE)
+    r"(?:(?!\b(?:who|that|to|which|where)\b)[\w&'-]+[\s,]*){1,6}[.!]*\s*$", re.IGNORECASE)
 """Who the user is, not what work they want done ("I have an online clothing store")."""
 
 

@@ -313,3 +313,15 @@ def test_the_topic_survives_an_off_topic_question_in_between(engine: Engine) -> 
     reply = play(engine, "is bookkeeping bpo", "whats the weather in delhi today", "ok back to it, and why?")
     assert (reply.kind, reply.entry, reply.verdict) == ("classification", "bookkeeping", "BPO")
     assert play(engine, "examples of bpo + examples of kpo?", "so equity research comes in which").verdict == "KPO"
+
+
+@pytest.mark.parametrize(("message", "kind"), [("I run a bakery", "help"), ("We're a hedge fund.", "help"),
+                                               ("I am a bcom student", "smalltalk")])
+def test_introducing_oneself_is_met_as_an_introduction(engine: Engine, message: str, kind: str) -> None:
+    assert play(engine, message).kind == kind
+
+
+def test_a_description_of_work_without_a_question_gets_a_verdict_when_it_is_clear(engine: Engine) -> None:
+    reply = play(engine, "Our startup has a legal problem. We need someone to go through our contracts and the "
+                         "latest regulations and advise us on compliance.")
+    assert (reply.kind, reply.verdict) == ("classification", "KPO")
