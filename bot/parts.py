@@ -23,8 +23,9 @@ _QUESTION_START = re.compile(
     re.IGNORECASE)
 _ASK_SPLIT = re.compile(
     r"(?<!\s)\s*\n\s*|(?<=\?)\s+|(?<=[.!])\s+(?=(?:and\s+|also\s+|but\s+)?(?:what|which|who|how|why|is|are|does|"
-    r"do|can|should|would|explain|define|tell)\b)|(?<![\s,])\s*(?:,\s*|\s)(?:and|n|also|plus)\s+(?=(?:what|whats|"
-    r"what's|wht|wat|wats|which|who|how|why|is|are|does|do|can|should|would|will)\s)|,\s+(?=(?:what|whats|what's|wht|which|"
+    r"do|can|should|would|explain|define|tell)\b)|(?<![\s,])\s*(?:,\s*|\s)(?:and\s+also|and|n|also|plus)\s+(?=(?:what|"
+    r"whats|what's|wht|wat|wats|which|who|how|why|is|are|does|do|can|should|would|will|give|list|explain|define|"
+    r"name|describe|tell)\s)|,\s+(?=(?:what|whats|what's|wht|which|"
     r"who|how|why|define|explain|list|give|name|tell|compare|is|are|does|do|can|second|third)\s)|(?<!\s)\s+\+\s+|"
     r"(?<!\s)\s+&\s+(?=(?:what|whats|which|who|how|why|is|are|does|do|can|define|explain|list|give|main|full|"
     r"examples?)\b)",
@@ -51,6 +52,7 @@ _LIST_SPLIT = re.compile(r"\s*(?:,|;|/|\+|\band\s+also\b|\band\b|\baur\b|\bn\b|\
 _HARD_SPLIT = re.compile(r"\s*(?:,|;|/|\+|&)\s*(?:and\s+|or\s+|aur\s+)?|\s+aur\s+", re.IGNORECASE)
 _AND_OUR = re.compile(r"\s+(?:and|or)\s+(?=(?:our|my|the|their)\s)", re.IGNORECASE)
 """An "and" that starts a new item even after commas: "our bookkeeping, our payroll and our calls"."""
+_TOPIC_SPLIT = re.compile(r"\s*(?:,|\band\b|&|\+|\s-\s)\s*", re.IGNORECASE)
 _VERSUS = re.compile(r"\s+(?:vs\.?|versus)\s+", re.IGNORECASE)
 """Between two tasks only before "which is which?": "kpo vs bpo salary" is one question."""
 """Separators that never occur inside a task's name ("regulatory and compliance research")."""
@@ -122,7 +124,22 @@ def split(text: str) -> Parts | None:
     if plain is not None:
         return Parts("list", plain)
     wanted = _outsourced(text)
-    return Parts("tasks", wanted) if wanted is not None else None
+    if wanted is not None:
+        return Parts("tasks", wanted)
+    topics = _topics(text)
+    return Parts("questions", topics) if topics is not None else None
+
+
+def _topics(text: str) -> tuple[str, ...] | None:
+    """ "kpo meaning and examples", "KPO vs BPO - definition, examples, salary": a kind and a few
+    things asked about it, in notes style; each answered for the kind named."""
+    body = text.strip(" ?!.")
+    if "?" in body or len(body.split()) > TERSE_WORDS + 2 or not _KINDS.match(body) or _TAG.search(body):
+        return None
+    pieces = [p.strip(" -:") for p in _TOPIC_SPLIT.split(body) if p.strip(" -:")]
+    if not 2 <= len(pieces) <= MAX_PARTS or any(not _KINDS.sub("", p).strip(" -:") for p in pieces):
+        return None  # "kpo and bpo difference" names the two kinds, not two topics
+    return tuple(pieces)
 
 
 def _listed(text: str) -> list[str] | None:

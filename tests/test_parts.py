@@ -23,6 +23,9 @@ from bot.parts import split, task_words
     ("explain bpo. and is kpo part of it?", "questions", ("explain bpo", "is kpo part of it?")),
     ("full form of bpo + main goal?", "questions", ("full form of bpo", "main goal?")),
     ("wat is kpo n wat is bpo", "questions", ("wat is kpo", "wat is bpo")),
+    ("kpo meaning and examples pls", "questions", ("kpo meaning", "examples pls")),
+    ("explain hands vs brain and give examples of each", "questions",
+     ("explain hands vs brain", "give examples of each")),
     ("payroll, telemarketing?? bpo/kpo for each", "tasks", ("payroll", "telemarketing")),
     ("we plan on outsourcing our payroll, our market research and our calls. which of these are kpo?", "tasks",
      ("payroll", "market research", "calls")),
@@ -72,3 +75,9 @@ def test_a_one_task_question_gives_the_task_in_the_users_words(text: str, words:
 def test_a_task_described_at_length_is_not_quoted() -> None:
     assert task_words("every buyer sends in a warranty card and someone has to register it in our system "
                       "and send a confirmation sms, is that bpo or kpo?") is None
+
+
+@pytest.mark.parametrize("text", ["kpo and bpo difference", "do bpo and kpo jobs need computer skills?",
+                                  "difference between kpo and bpo"])
+def test_the_two_kinds_named_together_are_one_question(text: str) -> None:
+    assert split(text) is None
