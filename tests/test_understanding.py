@@ -12,6 +12,7 @@ from bot.classify import Verdict
 from bot.decision import FEATURES, GATE_FEATURES, MODEL_FILE, Combiner, Evidence, features, gate_features
 from bot.engine import Engine
 from bot.matching import Hit
+from bot.reply import Reply
 
 
 @pytest.mark.parametrize(("text", "english"), [
@@ -157,8 +158,12 @@ def test_the_two_kinds_named_together_are_no_list_of_tasks(engine: Engine) -> No
     ("KPO sirf paisa bachane ke liye hai kya, BPO jaisa?", "answer", "cost_saving"),
 ])
 def test_more_romanised_hindi_is_understood(engine: Engine, text: str, kind: str, expected: str) -> None:
-    reply = engine.reply(text)
-    assert (reply.kind, reply.verdict if kind == "classification" else reply.entry) == (kind, expected)
+    assert _what(engine.reply(text)) == (kind, expected)
+
+
+def _what(reply: Reply) -> tuple[str, str | None]:
+    """A reply's kind, and its verdict or entry."""
+    return reply.kind, reply.verdict if reply.kind == "classification" else reply.entry
 
 
 @pytest.mark.parametrize(("text", "entry"), [
@@ -180,8 +185,7 @@ def test_a_fact_question_worded_like_a_task_question_gets_its_answer_not_a_verdi
 ])
 def test_the_kinds_described_as_back_office_or_by_their_staff_are_read_as_bpo_and_kpo(
         engine: Engine, text: str, kind: str, expected: str) -> None:
-    reply = engine.reply(text)
-    assert (reply.kind, reply.verdict if kind == "classification" else reply.entry) == (kind, expected)
+    assert _what(engine.reply(text)) == (kind, expected)
 
 
 @pytest.mark.parametrize(("text", "entry"), [("diff kpo bpo", "difference"), ("what is bpo in one line", "what_is_bpo"),
