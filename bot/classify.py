@@ -11,8 +11,10 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from bot.knowledge import VERDICTS, KnowledgeBase, Task
+from bot.knowledge import Verdict as Kind
 from bot.matching import TASK_SCORER, Hit, Index, Weights, build_documents
 from bot.normalize import Normalizer, Query
 from bot.tuning import CUE_SCALE, EITHER_GAP, NEAR_ENOUGH, SURE_LEAN, TASK_MATCH, VERDICT_FLOOR
@@ -21,13 +23,16 @@ from bot.tuning import CUE_SCALE, EITHER_GAP, NEAR_ENOUGH, SURE_LEAN, TASK_MATCH
 _TASK_WEIGHTS = Weights(lexical=0.0, profile=0.0, missing_keyterm=0, extra_keyterm=0, candidates=40)
 
 
+Confidence = Literal["high", "medium", "low", "none"]
+
+
 @dataclass(frozen=True)
 class Verdict:
     """The outcome of judging a task."""
 
-    verdict: str | None
+    verdict: Kind | None
     task: Task | None
-    confidence: str
+    confidence: Confidence
     """'high' (a listed task), 'medium' or 'low' (judged from cue words), 'none' (cannot tell)."""
     score: float
     kpo_cues: tuple[str, ...] = ()
@@ -159,7 +164,7 @@ class Classifier:
         lean = vote / (sum(weights) or 1.0) + math.tanh(total / CUE_SCALE)
         if abs(lean) < VERDICT_FLOOR:
             return Verdict(None, None, "none", abs(lean), *cues)
-        verdict = "KPO" if lean > 0 else "BPO"
+        verdict: Kind = "KPO" if lean > 0 else "BPO"
         like = tuple(dict.fromkeys(self.kb.tasks[h.target] for h in neighbours
                                    if self.kb.tasks[h.target].verdict == verdict))[:2]
         sure = abs(lean) >= SURE_LEAN and not (kpo and bpo) and (total > 0) == (lean > 0) and total != 0
@@ -196,7 +201,7 @@ class Classifier:
         floor = self.kb.cues.min_weight
         if abs(total) < floor:
             return Verdict(None, None, "none", abs(total), *cues)
-        confidence = "medium" if abs(total) >= 2 * floor and not all(cues) else "low"
+        confidence: Confidence = "medium" if abs(total) >= 2 * floor and not all(cues) else "low"
         return Verdict("KPO" if total > 0 else "BPO", None, confidence, abs(total), *cues)
 
 
