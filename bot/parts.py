@@ -70,7 +70,8 @@ _KIND_ONLY = re.compile(r"^\W*(?:so\s+)?(?:(?:bpo|kpo)\s*(?:or|/|r)\s*(?:bpo|kpo
                         r"(?:\s+(?:for\s+each|each|for\s+all|respectively|please|pls|then))?\W*$", re.IGNORECASE)
 """A piece that only asks the kind of what came before it ("bpo/kpo for each")."""
 _THESE = re.compile(r"\b(?:which\s+of\s+(?:these|them|those|the\s+\w+)|which\s+is\s+which|(?:for\s+)?each\s+of\s+"
-                    r"(?:these|them|those)|which\s+(?:ones?\s+)?(?:are|is)\s+(?:bpo|kpo)\s+and\s+which)\b",
+                    r"(?:these|them|those)|which\s+(?:ones?\s+)?(?:are|is)\s+(?:bpo|kpo)\s+and\s+which|"
+                    r"dono\s+(?:kaunse|kaun\s+se|konse|kis)|both\s+which)\b",
                     re.IGNORECASE)
 """Asks that sort work named before them: "which of these are BPO?", "which is which?"."""
 _FIRST = re.compile(r"^(?:\d\s*q(?:uestion)?s?\s*:|first(?:ly)?,?\s+)", re.IGNORECASE)
@@ -231,10 +232,21 @@ def _named_then_sorted(text: str) -> tuple[str, ...] | None:
     if len(sentences) < 2 or not _THESE.search(sentences[-1]):
         return None
     for sentence in reversed(sentences[:-1]):
-        found = _outsourced(sentence)
+        found = _outsourced(sentence) or _after_dash(sentence)
         if found is not None:
             return tuple(re.sub(r"^(?:our|my|the)\s+", "", p, flags=re.IGNORECASE) for p in found)
     return None
+
+
+def _after_dash(sentence: str) -> tuple[str, ...] | None:
+    """ "two jobs in my office - answering customer calls aur competitor analysis": the things
+    listed after a dash or colon."""
+    parts = re.split(r"\s[-–—]\s|:\s", sentence, maxsplit=1)
+    if len(parts) < 2 or not parts[0].strip():
+        return None
+    pieces = _pieces(parts[1].strip(" ?.!"))
+    fits = 2 <= len(pieces) <= MAX_PARTS and all(len(p.split()) <= MAX_TASK_WORDS // 2 for p in pieces)
+    return tuple(pieces) if fits else None
 
 
 def _questions(text: str) -> tuple[str, ...] | None:

@@ -24,6 +24,8 @@ from bot.parts import split, task_words
     ("full form of bpo + main goal?", "questions", ("full form of bpo", "main goal?")),
     ("wat is kpo n wat is bpo", "questions", ("wat is kpo", "wat is bpo")),
     ("kpo meaning and examples pls", "questions", ("kpo meaning", "examples pls")),
+    ("mere office me do kaam hote hai - customer calls attend karna aur competitors ka analysis. dono kaunse type ke?",
+     "tasks", ("customer calls attend karna", "competitors ka analysis")),
     ("explain hands vs brain and give examples of each", "questions",
      ("explain hands vs brain", "give examples of each")),
     ("payroll, telemarketing?? bpo/kpo for each", "tasks", ("payroll", "telemarketing")),
