@@ -74,6 +74,9 @@ class ChatFlow:
             if answered is not None:
                 return answered
         reply = self._several(text, query) or self._described_then_asked(text, live) or self.engine.reply(text)
+        short = self.engine.kb.faq.get(reply.entry or "") if reply.kind == "answer" and _BRIEF.search(text) else None
+        if short is not None and short.simple is not None:  # "what is bpo in one line", "kpo 2 marks"
+            return self._simpler(short)
         judged = reply.kind == "classification"
         if (reply.kind in _NOT_WORK and _ABOUT_ME.match(text) or (judged or reply.kind == "answer")
                 and _WHO_WE_ARE.match(text)) \
@@ -505,6 +508,9 @@ _QUESTION = re.compile(r"(?!(?:what|how|why|when|where)\s+(?:we|i)\s)"  # "what 
 
 _POINTER = re.compile(r"\b(?:that|this|it|these|those|isko|ise|ye|yeh|woh|wo|my job|my work|our work|the part)\b",
                       re.IGNORECASE)
+_BRIEF = re.compile(r"\b(?:(?:in\s+)?one\s+line|in\s+short|in\s+brief|briefly|short\s+note|in\s+a\s+nutshell|"
+                    r"(?:1|2|one|two)\s*marks?|tl;?dr|in\s+(?:simple|easy|plain)\s+words)\b", re.IGNORECASE)
+"""Asks for a short answer: the entry's plain-words version, where it has one."""
 _SELF_TAIL = re.compile(r"\s*[,;.!-]+\s*(?:(?:as|since|coz|cuz|because|bcoz)\s+)?(?:i'?m|i\s+am|im|i\s+have|main)\b.*$",
                         re.IGNORECASE)
 """A remark about the user after a follow-up ("..., im not from finance"), which asks nothing."""

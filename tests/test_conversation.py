@@ -325,3 +325,9 @@ def test_a_description_of_work_without_a_question_gets_a_verdict_when_it_is_clea
     reply = play(engine, "Our startup has a legal problem. We need someone to go through our contracts and the "
                          "latest regulations and advise us on compliance.")
     assert (reply.kind, reply.verdict) == ("classification", "KPO")
+
+
+@pytest.mark.parametrize("message", ["what is bpo in one line", "kpo 2 marks", "define kpo briefly"])
+def test_asking_for_a_short_answer_gets_the_plain_words_version(engine: Engine, message: str) -> None:
+    reply = play(engine, message)
+    assert reply.kind == "answer" and "(in short)" in reply.text
