@@ -45,7 +45,8 @@ _TAG = re.compile(
     r"kind|type|thing)\b.*|(?:(?:are|r)\s+(?:they|these|those)|"
     r"is\s+(?:it|each|this|that))\b.*|(?:bpo|kpo)\s*(?:or|/|r)\s*(?:bpo|kpo)\b.*|"
     r"(?:which|kaunsa|kaun\s+sa)\s+(?:bpo|kpo)\b.*|(?:dono|ye|yeh)?\s*(?:kaunse|kaunsa|kis)\s+(?:type|kind|category)\b.*)"
-    r"|(?<![\s,:;\-–—])(?:\s*[,:;\-–—]\s*|\s+)(?:bpo|kpo)\s*\??\s*$",
+    r"|(?<![\s,:;\-–—])(?<!\bof)(?<!\bfor)(?<!\bin)(?<!\bto)(?<!\bat)(?<!\bby)(?<!\bthan)(?<!\babout)(?<!\bwith)"
+    r"(?:\s*[,:;\-–—]\s*|\s+)(?:bpo|kpo)\s*\??\s*$",
     re.IGNORECASE)
 _LIST_SPLIT = re.compile(r"\s*(?:,|;|/|\+|\band\s+also\b|\band\b|\baur\b|\bn\b|\bor\b|&|\bplus\b)\s*",
                          re.IGNORECASE)
