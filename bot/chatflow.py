@@ -407,8 +407,8 @@ class ChatFlow:
     def _next_context(self, reply: Reply, text: str, live: Context | None, now: float) -> Context:
         heard = (live or Context(at=now)).heard(text, now)
         # "thanks!" and "what is offshoring?" describe no work of the user's: not kept in `said`.
-        if reply.kind == "smalltalk" or reply.kind in _NOT_WORK and _asks(text):
-            heard = replace(heard, said=live.said if live is not None else ())
+        if reply.kind == "smalltalk" or reply.kind in _NOT_WORK and _asks(text) or not any(c.isalpha() for c in text):
+            heard = replace(heard, said=live.said if live is not None else ())  # nor do "😂" and "🤔"
         if reply.kind == "comparison":
             return self.engine.with_card(reply, heard, now).context or heard
         heard = replace(heard, card=())
@@ -523,6 +523,9 @@ _ABOUT_KIND = ("call called count counts outsource outsourcing hand handing off 
                "my thing stuff name label kehlayega kahenge bahar dena")
 """Words a question about the kind of earlier-described work may hold besides the follow-up words."""
 """Words that point back at work described earlier ("would that be the call centre kind?")."""
+_HINGLISH_ASK = re.compile(r"\b(?:batao|bataiye|btao|samjhao|samjhaiye|kya\s+hai|kya\s+hota|konsa|kaunsa|kaise)\b",
+                           re.IGNORECASE)
+"""Romanised Hindi that asks ("simple me batao"), so the message is no description of work."""
 _SURE = frozenset({"high", "medium"})
 """Verdict confidences that settle a described piece of work."""
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -547,7 +550,8 @@ _WHO_WE_ARE = re.compile(
 
 
 def _asks(text: str) -> bool:
-    return "?" in text or _QUESTION.match(text) is not None
+    """Whether a message asks something ("?", a question word, or romanised Hindi "batao")."""
+    return "?" in text or _QUESTION.match(text) is not None or _HINGLISH_ASK.search(text) is not None
 
 
 def outright(reply: Reply) -> bool:

@@ -10,7 +10,7 @@ This module only finds the parts; the engine answers them.
 from __future__ import annotations
 
 import re
-from bot.tuning import MAX_PARTS, MAX_TASK_WORDS, TERSE_WORDS
+from bot.tuning import MAX_PARTS, MAX_TASK_WORDS, MAX_TASKS, TERSE_WORDS
 from dataclasses import dataclass
 from typing import Literal
 
@@ -147,13 +147,13 @@ def _topics(text: str) -> tuple[str, ...] | None:
 def _listed(text: str) -> list[str] | None:
     """Bullet or numbered lines, or inline "1) ... 2) ..." / "(a) ... (b) ..." items."""
     lines = [m.group(1) for line in text.splitlines() if (m := _BULLET.match(line))]
-    if 2 <= len(lines) <= MAX_PARTS:
+    if 2 <= len(lines) <= MAX_TASKS:
         return [_clean(line) for line in lines]
     plain = [line.strip() for line in text.splitlines() if line.strip()]
-    if 3 <= len(plain) <= MAX_PARTS and all(len(line.split()) <= MAX_TASK_WORDS // 2 for line in plain):
+    if 3 <= len(plain) <= MAX_TASKS and all(len(line.split()) <= MAX_TASK_WORDS // 2 for line in plain):
         return [_clean(line) for line in plain]  # a short item on each line, no bullets
     pieces = [p for p in _INLINE.split(text) if p.strip()]
-    if _INLINE.search(text) and 2 <= len(pieces) <= MAX_PARTS + 1:
+    if _INLINE.search(text) and 2 <= len(pieces) <= MAX_TASKS + 1:
         found = list(_INLINE.finditer(text))
         if len(found) >= 2:
             items = [_clean(text[m.end():(found[n + 1].start() if n + 1 < len(found) else len(text))])
@@ -173,7 +173,7 @@ def _after_colon(text: str) -> list[str] | None:
     if not _LIST_HEAD.search(text[:found.start()]) and len(pieces) < 3:
         return None
     pieces = [p for p in pieces if p]
-    fits = 2 <= len(pieces) <= MAX_PARTS and all(len(p.split()) <= MAX_TASK_WORDS for p in pieces)
+    fits = 2 <= len(pieces) <= MAX_TASKS and all(len(p.split()) <= MAX_TASK_WORDS for p in pieces)
     return pieces if fits else None
 
 
@@ -197,7 +197,7 @@ def _task_list(text: str) -> tuple[str, ...] | None:
             if _asks(head) else head
     versus = _VERSUS.search(head) and not _KINDS.search(head)  # "data verification vs data mining, which is which?"
     pieces = [_clean(p) for p in _VERSUS.split(head)] if versus else _pieces(head)
-    if not 2 <= len(pieces) <= MAX_PARTS or any(len(p.split()) > MAX_TASK_WORDS for p in pieces):
+    if not 2 <= len(pieces) <= MAX_TASKS or any(len(p.split()) > MAX_TASK_WORDS for p in pieces):
         return None
     if any(_asks(p) for p in pieces):
         return None
@@ -207,10 +207,10 @@ def _task_list(text: str) -> tuple[str, ...] | None:
 def _plain_list(text: str) -> tuple[str, ...] | None:
     """ "payroll, patent filing, data entry": short items, no question; the engine decides
     whether they are tasks."""
-    if _asks(text.rstrip(" ?")) or not re.search(r"[,+&]", text):  # "payroll, data entry?" is a list
+    if _asks(text.rstrip(" ?")) or not re.search(r"[,+&/]", text):  # "payroll, data entry?" is a list
         return None
     pieces = _pieces(text)
-    fits = 2 <= len(pieces) <= MAX_PARTS and all(len(p.split()) <= MAX_TASK_WORDS // 2 for p in pieces)
+    fits = 2 <= len(pieces) <= MAX_TASKS and all(len(p.split()) <= MAX_TASK_WORDS // 2 for p in pieces)
     return tuple(pieces) if fits else None
 
 
@@ -221,7 +221,7 @@ def _outsourced(text: str) -> tuple[str, ...] | None:
     if found is None or _KINDS.search(found.group(1)):
         return None  # "the risks of outsourcing to BPO or KPO" names kinds, not work
     pieces = _pieces(found.group(1).strip(" ?.!"))
-    fits = 2 <= len(pieces) <= MAX_PARTS and all(len(p.split()) <= MAX_TASK_WORDS // 2 for p in pieces)
+    fits = 2 <= len(pieces) <= MAX_TASKS and all(len(p.split()) <= MAX_TASK_WORDS // 2 for p in pieces)
     return tuple(pieces) if fits else None
 
 
@@ -246,7 +246,7 @@ def _after_dash(sentence: str) -> tuple[str, ...] | None:
     if len(parts) < 2 or not parts[0].strip():
         return None
     pieces = _pieces(parts[1].strip(" ?.!"))
-    fits = 2 <= len(pieces) <= MAX_PARTS and all(len(p.split()) <= MAX_TASK_WORDS // 2 for p in pieces)
+    fits = 2 <= len(pieces) <= MAX_TASKS and all(len(p.split()) <= MAX_TASK_WORDS // 2 for p in pieces)
     return tuple(pieces) if fits else None
 
 

@@ -154,7 +154,10 @@ class Session:
             return None
         if text == "/cancel":
             return self._end(now, stopped=True)
-        if choice is None and not text.startswith("/"):
+        if text.startswith("/"):  # another command (/classify, /compare) leaves the round for it
+            self._end(now, stopped=True)
+            return None
+        if choice is None:
             hint = self.engine.renderer.render("quiz_hint")
             return self.engine.quiz.ask(self.round, before=hint)
         return None

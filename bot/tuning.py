@@ -84,7 +84,10 @@ LONG_WORDS = 14
 # tests/data/conversations/dev*.yaml).
 
 MAX_PARTS = 5
-"""More parts than this are not split: a long list is more likely prose than a set of asks."""
+"""More questions than this are not split: a long run of them is more likely prose than a set of asks."""
+MAX_TASKS = 8
+"""Most tasks one message is read as listing ("classify these: data entry, legal research, payroll,
+equity research, customer support, tax filing"); one verdict line each keeps the reply short."""
 TERSE_WORDS = 6
 """A part that does not ask outright ("full form of bpo") may be this long, and must name a kind."""
 MAX_TASK_WORDS = 10

@@ -325,3 +325,11 @@ def test_every_read_button_opens_what_was_missed(engine: Engine) -> None:
     for question in engine.quiz.bank.questions.values():
         assert callbacks.decode(question.read) is not None
         assert engine.press(question.read).kind in ("answer", "classification"), question.id
+
+
+def test_another_command_in_the_terminal_leaves_the_round_for_it(engine: Engine) -> None:
+    session = Session(engine, seed=3)
+    session.turn("/quiz 3", NOW)
+    reply = session.turn("/classify", NOW)
+    assert session.round is None and reply.kind != "quiz"
+    assert "quiz round" not in session.turn("what is kpo?", NOW).text
