@@ -163,7 +163,10 @@ class ChatFlow:
         follow = self.follow_ups.find(self.engine.normalizer.query(found.group(1)))
         if follow is None or follow.intent != "decide":
             return None
-        heard = (live or Context(at=0.0)).heard(text[:found.start()].strip(" .!,"), 0.0)
+        described = text[:found.start()].strip(" .!,")
+        if _WHO_WE_ARE.match(described):  # "i own a restaurant. what should i outsource?": no work named yet
+            return Reply("help", self.engine.renderer.render("own_work_prompt"))
+        heard = (live or Context(at=0.0)).heard(described, 0.0)
         return self._decide_work(replace(heard, items=(), verdict=None, task=None), found.group(1))
 
     def _asks_kind_of_it(self, text: str, query: Query) -> bool:

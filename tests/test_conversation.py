@@ -331,3 +331,7 @@ def test_a_description_of_work_without_a_question_gets_a_verdict_when_it_is_clea
 def test_asking_for_a_short_answer_gets_the_plain_words_version(engine: Engine, message: str) -> None:
     reply = play(engine, message)
     assert reply.kind == "answer" and "(in short)" in reply.text
+
+
+def test_saying_who_you_are_then_asking_what_to_outsource_asks_about_the_work(engine: Engine) -> None:
+    assert play(engine, "i own a restaurant. what should i outsource?").kind == "help"

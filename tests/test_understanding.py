@@ -192,3 +192,7 @@ def test_the_kinds_described_as_back_office_or_by_their_staff_are_read_as_bpo_an
                                             ("kpo in brief", "what_is_kpo")])
 def test_the_shortest_wordings_and_asks_for_brevity_are_answered(engine: Engine, text: str, entry: str) -> None:
     assert (lambda r: (r.kind, r.entry))(engine.reply(text)) == ("answer", entry)
+
+
+def test_digital_marketing_is_not_document_digitisation(engine: Engine) -> None:
+    assert engine.reply("is digital marketing bpo or kpo").entry != "digitization"
