@@ -81,7 +81,8 @@ class ChatFlow:
         if (reply.kind in _NOT_WORK and _ABOUT_ME.match(text) or (judged or reply.kind == "answer")
                 and _WHO_WE_ARE.match(text)) \
                 and not _asks(text):  # "we're a 5 person accounting firm": who they are, not the work
-            described = self._described_verdict((text,)) if not _WHO_WE_ARE.match(text) else None
+            described = self._described_verdict((text,)) if _NEED.search(text) and not _WHO_WE_ARE.match(text) \
+                else None
             if described is not None and described.verdict is not None and described.confidence in _SURE:
                 return self.engine.classification(text, described)  # "we need someone to review contracts"
             return Reply("help", self.engine.renderer.render("own_work_prompt"))
@@ -250,7 +251,7 @@ class ChatFlow:
             each = self._tasks(" ".join(work), work)
             if each is not None:
                 return each
-        if ctx.verdict is not None and len(ctx.said) < 2:
+        if ctx.verdict is not None and not ctx.said:
             return self._verdict_again(ctx)
         for said in reversed(ctx.said):
             parts = split(said)
@@ -259,6 +260,8 @@ class ChatFlow:
                 if several is not None:
                     return several
         described = self._judge_described(ctx.said) if ctx.said else None
+        if (described is None or described.verdict is None) and ctx.items and not ctx.asked:
+            return self._tasks(" ".join(ctx.items), ctx.items)  # the tasks already judged, not a vague remark
         return described or self._verdict_again(ctx)
 
     def _judge_described(self, said: Sequence[str]) -> Reply | None:
@@ -415,8 +418,8 @@ class ChatFlow:
         if reply.kind == "comparison":
             return self.engine.with_card(reply, heard, now).context or heard
         heard = replace(heard, card=())
-        if reply.kind == "smalltalk" or reply.kind == "fallback" and _asks(text):
-            return heard  # "thanks!" and "whats the weather in delhi?" keep the topic to come back to
+        if reply.kind in ("smalltalk", "fallback"):
+            return heard  # "thanks!", "whats the weather in delhi?" and remarks not understood keep the topic
         last = reply.parts[-1] if reply.parts else reply
         topic = replace(heard, entry=None, task=None, verdict=None, work=None, kind=None, items=(),
                         asked=False)
@@ -529,6 +532,9 @@ _ABOUT_KIND = ("call called count counts outsource outsourcing hand handing off 
 _HINGLISH_ASK = re.compile(r"\b(?:batao|bataiye|btao|samjhao|samjhaiye|kya\s+hai|kya\s+hota|konsa|kaunsa|kaise)\b",
                            re.IGNORECASE)
 """Romanised Hindi that asks ("simple me batao"), so the message is no description of work."""
+_NEED = re.compile(r"\b(?:need|needs|want|wants|looking for|require|requires|hire|hand over|outsource)\b",
+                   re.IGNORECASE)
+"""A description that says what work is wanted, not only who the user is."""
 _SURE = frozenset({"high", "medium"})
 """Verdict confidences that settle a described piece of work."""
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")

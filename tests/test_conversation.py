@@ -335,3 +335,9 @@ def test_asking_for_a_short_answer_gets_the_plain_words_version(engine: Engine, 
 
 def test_saying_who_you_are_then_asking_what_to_outsource_asks_about_the_work(engine: Engine) -> None:
     assert play(engine, "i own a restaurant. what should i outsource?").kind == "help"
+
+
+def test_what_to_outsource_after_a_list_and_a_remark_gives_the_lists_verdicts(engine: Engine) -> None:
+    reply = play(engine, "we do our own accounts, payroll for 25 staff, and answering phone orders",
+                 "also i spend lot of time on zomato reviews", "so what should i outsource?")
+    assert [v for _, v in reply.verdicts] == ["BPO", "BPO", "BPO"]
