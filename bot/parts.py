@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from bot.tuning import MAX_PARTS, MAX_TASK_WORDS, MAX_TASKS, TERSE_WORDS
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -110,26 +111,11 @@ def split(text: str) -> Parts | None:
     if items is not None:
         asking = any(_asks(i) or _KINDS.search(i) for i in items)
         return Parts("questions" if asking else "tasks", tuple(items))
-    people = _people(text)
-    if people is not None:
-        return Parts("tasks", people)
-    named = _named_then_sorted(text)
-    if named is not None:
-        return Parts("tasks", named)
-    questions = _questions(text)
-    if questions is not None:
-        return Parts("questions", questions)
-    tasks = _task_list(text)
-    if tasks is not None and not any(_KINDS.fullmatch(t) for t in tasks):  # "kpo and bpo, same thing?"
-        return Parts("tasks", tasks)
-    plain = _plain_list(text)
-    if plain is not None:
-        return Parts("list", plain)
-    wanted = _outsourced(text)
-    if wanted is not None:
-        return Parts("tasks", wanted)
-    topics = _topics(text)
-    return Parts("questions", topics) if topics is not None else None
+    for read, kind in _READERS:  # the first reading that finds several asks, in this order
+        found = read(text)
+        if found is not None:
+            return Parts(kind, found)
+    return None
 
 
 def _topics(text: str) -> tuple[str, ...] | None:
@@ -188,7 +174,8 @@ def _people(text: str) -> tuple[str, ...] | None:
 
 
 def _task_list(text: str) -> tuple[str, ...] | None:
-    """ "payroll, patent filing and data entry: bpo or kpo?" (a list before or after the ask)."""
+    """ "payroll, patent filing and data entry: bpo or kpo?" (a list before or after the ask), but
+    not "kpo and bpo, same thing?", which names the two kinds."""
     if _TAG.search(text) is None:
         return None  # no "bpo or kpo?": only a plain list of short names, decided by the engine
     head = _TAG.sub("", text).strip()
@@ -199,7 +186,7 @@ def _task_list(text: str) -> tuple[str, ...] | None:
     pieces = [_clean(p) for p in _VERSUS.split(head)] if versus else _pieces(head)
     if not 2 <= len(pieces) <= MAX_TASKS or any(len(p.split()) > MAX_TASK_WORDS for p in pieces):
         return None
-    if any(_asks(p) for p in pieces):
+    if any(_asks(p) or _KINDS.fullmatch(p) for p in pieces):
         return None
     return tuple(pieces)
 
@@ -318,3 +305,9 @@ def task_words(text: str, limit: int = MAX_TASK_WORDS) -> str | None:
     words = _OWNER.sub("", _ASKED_TASK.sub("", _clean(words), count=1))
     words = _clean(words)
     return words if words and len(words.split()) <= limit else None
+
+
+_READERS: tuple[tuple[Callable[[str], tuple[str, ...] | None], Kind], ...] = (
+    (_people, "tasks"), (_named_then_sorted, "tasks"), (_questions, "questions"), (_task_list, "tasks"),
+    (_plain_list, "list"), (_outsourced, "tasks"), (_topics, "questions"))
+"""The ways a message holds several asks, tried in turn after bullet and numbered lines."""
