@@ -514,6 +514,7 @@ _QUESTION = re.compile(r"(?!(?:what|how|why|when|where)\s+(?:we|i)\s)"  # "what 
 
 _POINTER = re.compile(r"\b(?:that|this|it|these|those|isko|ise|ye|yeh|woh|wo|my job|my work|our work|the part)\b",
                       re.IGNORECASE)
+"""Words that point back at work described earlier ("would that be the call centre kind?")."""
 _BRIEF = re.compile(r"\b(?:(?:in\s+)?one\s+line|in\s+short|in\s+brief|briefly|short\s+note|in\s+a\s+nutshell|"
                     r"(?:1|2|one|two)\s*marks?|tl;?dr|in\s+(?:simple|easy|plain)\s+words)\b", re.IGNORECASE)
 """Asks for a short answer: the entry's plain-words version, where it has one."""
@@ -528,10 +529,10 @@ _ABOUT_KIND = ("call called count counts outsource outsourcing hand handing off 
                "category sort something does do would be is it that this bpo kpo firm company someone person we our "
                "my thing stuff name label kehlayega kahenge bahar dena")
 """Words a question about the kind of earlier-described work may hold besides the follow-up words."""
-"""Words that point back at work described earlier ("would that be the call centre kind?")."""
 _HINGLISH_ASK = re.compile(r"\b(?:batao|bataiye|btao|samjhao|samjhaiye|kya\s+hai|kya\s+hota|konsa|kaunsa|kaise)\b",
                            re.IGNORECASE)
-"""Romanised Hindi that asks ("simple me batao"), so the message is no description of work."""
+"""Romanised Hindi that asks ("simple me batao"), so the message is no description of work. Narrower
+than the question words bot/parts.py splits at: "log chahiye" (people needed) describes work."""
 _NEED = re.compile(r"\b(?:need|needs|want|wants|looking for|require|requires|hire|hand over|outsource)\b",
                    re.IGNORECASE)
 """A description that says what work is wanted, not only who the user is."""
