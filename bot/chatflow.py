@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from bot.classify import Verdict
 from bot.conversation import Context, FollowUp, FollowUps, pointed_item, pressed
-from bot.focus import without_opener
+from bot.focus import POINTS_BACK, without_opener
 from bot.knowledge import VERDICTS, FaqEntry, Task
 from bot.normalize import Query
 from bot.parts import split, tidy
@@ -173,7 +173,7 @@ class ChatFlow:
     def _asks_kind_of_it(self, text: str, query: Query) -> bool:
         """ "If we hand that off, would it count as KPO or BPO?", "what kind would that be?": asks
         the kind of the work described before, pointing back at it, and says nothing new."""
-        if not (_KIND_ASK.search(text) and _POINTER.search(text)):
+        if not (_KIND_ASK.search(text) and POINTS_BACK.search(text)):
             return False
         new = {w for w in query.content if w not in self._about_kind and not self.follow_ups.neutral({w})
                and not self.follow_ups.decides({w})}
@@ -182,7 +182,7 @@ class ChatFlow:
     def _bare_kind_question(self, query: Query) -> bool:
         """ "bpo or kpo?", "which one do we need": asks which kind, names no work of its own."""
         kinds = len(self.engine.classifier.kinds_named(query))
-        pointing = _POINTER.search(query.raw) is not None
+        pointing = POINTS_BACK.search(query.raw) is not None
         if not (self.engine.classifier.is_task_question(query) or kinds == 2 or kinds == 1 and pointing):
             return False
         work = set(self.engine.normalizer.query(self.engine.classifier.work_words(query)).content)
@@ -512,9 +512,6 @@ _QUESTION = re.compile(r"(?!(?:what|how|why|when|where)\s+(?:we|i)\s)"  # "what 
                        re.IGNORECASE)
 
 
-_POINTER = re.compile(r"\b(?:that|this|it|these|those|isko|ise|ye|yeh|woh|wo|my job|my work|our work|the part)\b",
-                      re.IGNORECASE)
-"""Words that point back at work described earlier ("would that be the call centre kind?")."""
 _BRIEF = re.compile(r"\b(?:(?:in\s+)?one\s+line|in\s+short|in\s+brief|briefly|short\s+note|in\s+a\s+nutshell|"
                     r"(?:1|2|one|two)\s*marks?|tl;?dr|in\s+(?:simple|easy|plain)\s+words)\b", re.IGNORECASE)
 """Asks for a short answer: the entry's plain-words version, where it has one."""

@@ -23,7 +23,7 @@ from bot.dialog import DialogFlow, DialogState
 from bot.encoder import Encoder, Vectors, default_encoder
 from bot.chatflow import ChatFlow, outright
 from bot.conversation import CONTEXT_MINUTES, Context, card_words
-from bot.focus import asked_part
+from bot.focus import POINTS_BACK, asked_part
 from bot.parts import task_words
 from bot.knowledge import FaqEntry, KnowledgeBase, KnowledgeError, Source, Task, load
 from bot.matching import QUESTION_SCORER, Document, Hit, Index, Weights, build_documents
@@ -219,7 +219,7 @@ class Engine:
             return whole
         asked = self.normalizer.query(part)
         focused = self._understand(text, asked)
-        on_its_own = part.rstrip().endswith("?") and len(part.split()) > 3 and not _BACK.search(part) \
+        on_its_own = part.rstrip().endswith("?") and len(part.split()) > 3 and not POINTS_BACK.search(part) \
             and not self.classifier.is_task_question(asked)
         if outright(whole) and not (focused.kind == "answer" and on_its_own):
             return whole  # the context named the work: "...we print labels. so, bpo or kpo?"
@@ -594,8 +594,6 @@ _FILLERS = frozenset(stem(w) for w in
                      "this superb awesome".split())
 """Words small talk carries that say nothing of their own ("ok thanks bro")."""
 
-_BACK = re.compile(r"\b(?:that|this|it|these|those|such|my work|our work)\b", re.IGNORECASE)
-"""Words by which an asked part points back at the context before it ("is that BPO?")."""
 _YES_NO = frozenset("is are was were does do did would should can could will shall".split())
 """First words of a yes/no question ("is payroll BPO?")."""
 

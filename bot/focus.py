@@ -49,3 +49,9 @@ def without_opener(text: str) -> str:
     ("ok back to it, what about financial modelling")."""
     stripped = _OPENER.sub("", text, count=1)
     return stripped if stripped.strip() else text
+
+
+POINTS_BACK = re.compile(r"\b(?:that|this|it|these|those|such|isko|ise|ye|yeh|woh|wo|my job|my work|our work|"
+                         r"the part)\b", re.IGNORECASE)
+"""Words by which a message points back at what came before it ("is that BPO?", "would that be the
+call centre kind?"), so that it is not read on its own."""

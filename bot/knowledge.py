@@ -463,15 +463,16 @@ class _Reader:
 def _repeated_keys(node: yaml.Node | None) -> Iterator[tuple[str, int]]:
     """(key, line) for every key that a mapping in the document holds twice."""
     if isinstance(node, yaml.MappingNode):
-        keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
-        for key_node, _ in node.value:
-            if isinstance(key_node, yaml.ScalarNode) and keys.count(key_node.value) > 1 \
-                    and key_node is not next(k for k, _ in node.value if k.value == key_node.value):
-                yield key_node.value, key_node.start_mark.line + 1
-    children = node.value if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) else []
+        seen: set[str] = set()
+        for key, _ in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value in seen:
+                yield key.value, key.start_mark.line + 1
+            seen.add(key.value)
+        children = [value for _, value in node.value]
+    else:
+        children = node.value if isinstance(node, yaml.SequenceNode) else []
     for child in children:
-        for part in child if isinstance(child, tuple) else (child,):
-            yield from _repeated_keys(part)
+        yield from _repeated_keys(child)
 
 
 def _label(item: Any, index: int) -> str:
