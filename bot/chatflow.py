@@ -380,7 +380,10 @@ class ChatFlow:
         named: frozenset[str] = frozenset()
         for question in _carry_kinds(questions, self.engine.classifier.kinds_named, self.engine.normalizer.query):
             own = self.engine.classifier.kinds_named(self.engine.normalizer.query(question))
-            reply = self.engine.reply(question)
+            item = _AND_WHAT.sub("", question).strip(" ?")
+            after_verdict = bool(replies) and replies[-1][1].kind == "classification"
+            reply = self._judge_words(item) if after_verdict and self._is_task_name(item) else None
+            reply = reply or self.engine.reply(question)  # "is data entry bpo? and patent filing?"
             if replies and not own and not outright(reply):  # "what does bpo stand for and whats an example"
                 about = next(iter(named)).upper() if len(named) == 1 else "BPO or KPO"
                 retried = self.engine.reply(f"{question} ({about})")
@@ -518,6 +521,8 @@ _BRIEF = re.compile(r"\b(?:(?:in\s+)?one\s+line|in\s+short|in\s+brief|briefly|sh
 _SELF_TAIL = re.compile(r"\s*[,;.!-]+\s*(?:(?:as|since|coz|cuz|because|bcoz)\s+)?(?:i'?m|i\s+am|im|i\s+have|main)\b.*$",
                         re.IGNORECASE)
 """A remark about the user after a follow-up ("..., im not from finance"), which asks nothing."""
+_AND_WHAT = re.compile(r"^\s*(?:and\s+what\s+about|what\s+about|how\s+about|and|also)\s+", re.IGNORECASE)
+"""How a later part of a message opens when it names one more thing of the same sort."""
 _OTHER = re.compile(r"\b(?:other|dusra|doosra|dusre|doosre)\b", re.IGNORECASE)
 _KIND_ASK = re.compile(r"\b(?:kind|type|category|sort|call|called|count|counts|kehlayega|kehlaega|kahenge|kaunsa|"
                        r"kaun\s*sa|konsa|bpo|kpo)\b", re.IGNORECASE)

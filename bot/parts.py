@@ -44,7 +44,7 @@ _WANT_TO_KNOW = re.compile(
 _TAG = re.compile(
     r"(?<![\s,:;\-–—])[\s,:;\-–—]*(?:(?:which|what)\s+(?:is|are|r|one|ones|kind|type|about)\b.*|same\s+(?:category|"
     r"kind|type|thing)\b.*|(?:(?:are|r)\s+(?:they|these|those)|"
-    r"is\s+(?:it|each|this|that))\b.*|(?:bpo|kpo)\s*(?:or|/|r)\s*(?:bpo|kpo)\b.*|"
+    r"is\s+(?:it|each|this|that))\b.*|(?:bpo|kpo)\s*(?:or|/|r)\s*(?:bpo|kpo)\b.*|classify\s+(?:them|these|those|each)\b.*|"
     r"(?:which|kaunsa|kaun\s+sa)\s+(?:bpo|kpo)\b.*|(?:dono|ye|yeh)?\s*(?:kaunse|kaunsa|kis)\s+(?:type|kind|category)\b.*)"
     r"|(?<![\s,:;\-–—])(?<!\bof)(?<!\bfor)(?<!\bin)(?<!\bto)(?<!\bat)(?<!\bby)(?<!\bthan)(?<!\babout)(?<!\bwith)"
     r"(?:\s*[,:;\-–—]\s*|\s+)(?:bpo|kpo)\s*\??\s*$",
@@ -52,8 +52,12 @@ _TAG = re.compile(
 _LIST_SPLIT = re.compile(r"\s*(?:,|;|/|\+|\band\s+also\b|\band\b|\baur\b|\bn\b|\bor\b|&|\bplus\b)\s*",
                          re.IGNORECASE)
 _HARD_SPLIT = re.compile(r"\s*(?:,|;|/|\+|&)\s*(?:and\s+|or\s+|aur\s+)?|\s+aur\s+", re.IGNORECASE)
-_AND_OUR = re.compile(r"\s+(?:and|or)\s+(?=(?:our|my|the|their)\s)", re.IGNORECASE)
-"""An "and" that starts a new item even after commas: "our bookkeeping, our payroll and our calls"."""
+_AND_OUR = re.compile(r"\s+(?:and\s+also|and|or)\s+(?=(?:our|my|the|their|some)\s|\w+ing\b)", re.IGNORECASE)
+"""An "and" that starts a new item even after commas: "our bookkeeping, our payroll and our calls",
+"answering calls, analysing sales trends and updating the stock sheet"."""
+_DOER = re.compile(r"^(?:(?:my|our)\s+(?:\w+\s+)?\w+\s+(?:does|do|handles|needs|wants)|(?:we|i)\s+(?:do|handle|need|want))\s+",
+                   re.IGNORECASE)
+"""Who does the work, before a list of it: "my company does payroll, benefits admin and ..."."""
 _TOPIC_SPLIT = re.compile(r"\s*(?:,|\band\b|&|\+|\s-\s)\s*", re.IGNORECASE)
 _VERSUS = re.compile(r"\s+(?:vs\.?|versus)\s+", re.IGNORECASE)
 """Between two tasks only before "which is which?": "kpo vs bpo salary" is one question."""
@@ -179,6 +183,7 @@ def _task_list(text: str) -> tuple[str, ...] | None:
     if _TAG.search(text) is None:
         return None  # no "bpo or kpo?": only a plain list of short names, decided by the engine
     head = _TAG.sub("", text).strip()
+    head = _DOER.sub("", head, count=1) if "," in head else head  # only before a list
     if _asks(head):
         head = re.sub(r"^.*?\b(?:is|are|classify|for)\s*:?\s+", "", head, flags=re.IGNORECASE) \
             if _asks(head) else head

@@ -341,3 +341,8 @@ def test_what_to_outsource_after_a_list_and_a_remark_gives_the_lists_verdicts(en
     reply = play(engine, "we do our own accounts, payroll for 25 staff, and answering phone orders",
                  "also i spend lot of time on zomato reviews", "so what should i outsource?")
     assert [v for _, v in reply.verdicts] == ["BPO", "BPO", "BPO"]
+
+
+def test_a_task_named_after_a_verdict_in_the_same_message_gets_its_verdict(engine: Engine) -> None:
+    reply = play(engine, "Is data entry BPO? What about legal research? And patent filing?")
+    assert [v for _, v in reply.verdicts] == ["BPO", "KPO", "KPO"]

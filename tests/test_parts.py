@@ -24,6 +24,10 @@ from bot.parts import split, task_words
     ("full form of bpo + main goal?", "questions", ("full form of bpo", "main goal?")),
     ("wat is kpo n wat is bpo", "questions", ("wat is kpo", "wat is bpo")),
     ("kpo meaning and examples pls", "questions", ("kpo meaning", "examples pls")),
+    ("our team does three things: answering calls, analysing sales trends and updating the stock sheet. which is "
+     "bpo and which kpo?", "tasks", ("answering calls", "analysing sales trends", "updating the stock sheet")),
+    ("my company does payroll processing, benefits administration and also some valuation work. classify them",
+     "tasks", ("payroll processing", "benefits administration", "some valuation work")),
     ("mere office me do kaam hote hai - customer calls attend karna aur competitors ka analysis. dono kaunse type ke?",
      "tasks", ("customer calls attend karna", "competitors ka analysis")),
     ("explain hands vs brain and give examples of each", "questions",
