@@ -55,8 +55,8 @@ _HARD_SPLIT = re.compile(r"\s*(?:,|;|/|\+|&)\s*(?:and\s+|or\s+|aur\s+)?|\s+aur\s
 _AND_OUR = re.compile(r"\s+(?:and\s+also|and|or)\s+(?=(?:our|my|the|their|some)\s|\w+ing\b)", re.IGNORECASE)
 """An "and" that starts a new item even after commas: "our bookkeeping, our payroll and our calls",
 "answering calls, analysing sales trends and updating the stock sheet"."""
-_DOER = re.compile(r"^(?:(?:my|our)\s+(?:\w+\s+)?\w+\s+(?:does|do|handles|needs|wants)|(?:we|i)\s+(?:do|handle|need|want))\s+",
-                   re.IGNORECASE)
+_DOER = re.compile(r"^(?:(?:my|our)\s+(?:\w+\s+)?\w+\s+(?:does|do|handles|needs|wants)|"
+                   r"(?:we|i)\s+(?:do|handle|need|want))\s+", re.IGNORECASE)
 """Who does the work, before a list of it: "my company does payroll, benefits admin and ..."."""
 _TOPIC_SPLIT = re.compile(r"\s*(?:,|\band\b|&|\+|\s-\s)\s*", re.IGNORECASE)
 _VERSUS = re.compile(r"\s+(?:vs\.?|versus)\s+", re.IGNORECASE)
