@@ -202,8 +202,7 @@ def _plain_list(text: str) -> tuple[str, ...] | None:
     if _asks(text.rstrip(" ?")) or not re.search(r"[,+&/]", text):  # "payroll, data entry?" is a list
         return None
     pieces = _pieces(text)
-    fits = 2 <= len(pieces) <= MAX_TASKS and all(len(p.split()) <= MAX_TASK_WORDS // 2 for p in pieces)
-    return tuple(pieces) if fits else None
+    return _short_items(pieces)
 
 
 def _outsourced(text: str) -> tuple[str, ...] | None:
@@ -213,8 +212,7 @@ def _outsourced(text: str) -> tuple[str, ...] | None:
     if found is None or _KINDS.search(found.group(1)):
         return None  # "the risks of outsourcing to BPO or KPO" names kinds, not work
     pieces = _pieces(found.group(1).strip(" ?.!"))
-    fits = 2 <= len(pieces) <= MAX_TASKS and all(len(p.split()) <= MAX_TASK_WORDS // 2 for p in pieces)
-    return tuple(pieces) if fits else None
+    return _short_items(pieces)
 
 
 def _named_then_sorted(text: str) -> tuple[str, ...] | None:
@@ -238,6 +236,12 @@ def _after_dash(sentence: str) -> tuple[str, ...] | None:
     if len(parts) < 2 or not parts[0].strip():
         return None
     pieces = _pieces(parts[1].strip(" ?.!"))
+    return _short_items(pieces)
+
+
+def _short_items(pieces: list[str]) -> tuple[str, ...] | None:
+    """The pieces as a list of work, when there are 2 to MAX_TASKS of them and each is short enough
+    to name a task rather than describe one."""
     fits = 2 <= len(pieces) <= MAX_TASKS and all(len(p.split()) <= MAX_TASK_WORDS // 2 for p in pieces)
     return tuple(pieces) if fits else None
 
