@@ -108,7 +108,7 @@ class ChatFlow:
             if entry is not None and follow is not None and follow.intent == "simpler":
                 return self._simpler(entry)
             return reply
-        if follow is None and (live.said or live.verdict) and self._bare_kind_question(query):
+        if follow is None and (live.said or live.verdict or live.items) and self._bare_kind_question(query):
             follow = FollowUp("decide")
         if follow is None and live.said and self._asks_kind_of_it(text, query):
             follow = FollowUp("decide")  # "what would you call this kind of work?"
@@ -379,6 +379,8 @@ class ChatFlow:
         replies: list[tuple[str, Reply]] = []
         named: frozenset[str] = frozenset()
         for question in _carry_kinds(questions, self.engine.classifier.kinds_named, self.engine.normalizer.query):
+            if _CONFIRM.match(question):
+                continue  # "My friend says it's BPO ... Is he right?" asks about the rest, not on its own
             own = self.engine.classifier.kinds_named(self.engine.normalizer.query(question))
             item = _AND_WHAT.sub("", question).strip(" ?")
             after_verdict = bool(replies) and replies[-1][1].kind == "classification"
@@ -545,6 +547,9 @@ _FIRST_SENTENCE = re.compile(r"\s*([^.!?\n]+)[.!?\n]+\s*")
 _LAST_SENTENCE = re.compile(r"[.!?\n]\s*([^.!?\n]+[.!?]*)\s*$")
 """The last sentence of a message that has several."""
 _WHY_WHICH = re.compile(r"\b(?:why|how so|how come|reason|kyu|kyun|which|bpo|kpo)\b", re.IGNORECASE)
+_CONFIRM = re.compile(r"\W*(?:(?:is|am|are)\s+(?:he|she|they|i|we|that|this|it|my\s+\w+)\s+)?"
+                      r"(?:right|correct|wrong|sahi hai|sahi)\W*$", re.IGNORECASE)
+"""A question that only asks whether what was just said is right ("Is he right?")."""
 _EACH = re.compile(r"\b(?:each|both|which is which|dono|har ek|separately|respectively)\b", re.IGNORECASE)
 """Asking for a verdict per thing described ("which type for each?")."""
 _DEFINING = re.compile(r"\s*(?:what\s+is|what's|whats|define|explain|meaning|describe)\b", re.IGNORECASE)

@@ -17,7 +17,7 @@ from bot.knowledge import VERDICTS, KnowledgeBase, Task
 from bot.knowledge import Verdict as Kind
 from bot.matching import TASK_SCORER, Hit, Index, Weights, build_documents
 from bot.normalize import Normalizer, Query
-from bot.tuning import CUE_SCALE, EITHER_GAP, NEAR_ENOUGH, SURE_LEAN, TASK_MATCH, VERDICT_FLOOR
+from bot.tuning import CUE_SCALE, EITHER_GAP, LEAN_ALONE_WORDS, LEAN_WEIGHT, NEAR_ENOUGH, SURE_LEAN, TASK_MATCH, UNSURE_LEAN, VERDICT_FLOOR
 
 
 _TASK_WEIGHTS = Weights(lexical=0.0, profile=0.0, missing_keyterm=0, extra_keyterm=0, candidates=40)
@@ -147,26 +147,34 @@ class Classifier:
             return Verdict.listed(*found)
         return self.judge_by_cues(query)
 
-    def judge_by_cues(self, query: Query, neighbours: Sequence[Hit] = ()) -> Verdict:
+    def judge_by_cues(self, query: Query, neighbours: Sequence[Hit] = (), kpo_chance: float | None = None
+                      ) -> Verdict:
         """Weigh the cue words in the question and, when given, its nearest task phrasings.
 
         The neighbours are the listed tasks' names, aliases and reasons nearest in
         meaning (semantic hits, one per phrasing); each votes for its task's kind
-        with its cosine. Without neighbours the cue words alone decide, against
-        `min_weight`.
+        with its cosine. `kpo_chance` is the lean model's reading of the whole
+        question (bot/decision.py, `Lean`). Without neighbours the cue words alone
+        decide, against `min_weight`.
         """
         total, cues = self._cue_words(query)
         kpo, bpo = cues
-        if not neighbours or neighbours[0].score < NEAR_ENOUGH:
+        near = bool(neighbours) and neighbours[0].score >= NEAR_ENOUGH
+        described = kpo_chance is not None and len(query.content) >= LEAN_ALONE_WORDS
+        if not near and not described:
             return self._by_cues_alone(total, cues)
-        weights = [max(h.score, 0.0) for h in neighbours]
-        vote = sum(w * self._sign(h.target) for w, h in zip(weights, neighbours, strict=True))
-        lean = vote / (sum(weights) or 1.0) + math.tanh(total / CUE_SCALE)
+        lean = math.tanh(total / CUE_SCALE)
+        if near:
+            weights = [max(h.score, 0.0) for h in neighbours]
+            lean += sum(w * self._sign(h.target) for w, h in zip(weights, neighbours, strict=True)) / (
+                sum(weights) or 1.0)
+        if kpo_chance is not None and (not near or abs(lean) < UNSURE_LEAN):
+            lean += LEAN_WEIGHT * (2 * kpo_chance - 1)
         if abs(lean) < VERDICT_FLOOR:
             return Verdict(None, None, "none", abs(lean), *cues)
         verdict: Kind = "KPO" if lean > 0 else "BPO"
         like = tuple(dict.fromkeys(self.kb.tasks[h.target] for h in neighbours
-                                   if self.kb.tasks[h.target].verdict == verdict))[:2]
+                                   if near and self.kb.tasks[h.target].verdict == verdict))[:2]
         sure = abs(lean) >= SURE_LEAN and not (kpo and bpo) and (total > 0) == (lean > 0) and total != 0
         return Verdict(verdict, None, "medium" if sure else "low", abs(lean), *cues, like)
 

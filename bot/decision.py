@@ -156,14 +156,44 @@ class Logistic:
 
 
 @dataclass(frozen=True)
+class Lean:
+    """A logistic regression over a question's sentence vector: the chance that the work it
+    describes is KPO.
+
+    Fitted on the listed tasks' names, aliases and reasons and on the tuning sets' task
+    questions, it carries what "routine" and "expert" work look like to the encoder, beyond
+    the few listed tasks nearest an unlisted one.
+    """
+
+    weights: tuple[float, ...]
+    bias: float
+
+    def chance(self, vector: Sequence[float]) -> float:
+        """The probability that the work is KPO (0.5: no lean either way)."""
+        z = self.bias + sum(w * float(v) for w, v in zip(self.weights, vector, strict=True))
+        return 1 / (1 + math.exp(-max(min(z, 40.0), -40.0)))
+
+    @classmethod
+    def from_mapping(cls, data: object) -> Lean:
+        if not isinstance(data, dict) or not isinstance(data.get("weights"), list):
+            raise ValueError(f"{MODEL_FILE.name} has no lean model")
+        return cls(tuple(float(w) for w in data["weights"]), float(data["bias"]))
+
+    def as_mapping(self) -> dict[str, object]:
+        return {"weights": [round(w, 6) for w in self.weights], "bias": self.bias}
+
+
+@dataclass(frozen=True)
 class Combiner:
-    """The two calibrated models and the thresholds at which they act."""
+    """The calibrated models and the thresholds at which they act."""
 
     answer: Logistic
     """The probability that a candidate entry answers the question (`FEATURES`)."""
     task: Logistic
     """The probability that the question asks which kind some work is (`GATE_FEATURES`)."""
     thresholds: Thresholds
+    lean: Lean | None = None
+    """Which kind the work a task question describes leans to; None judges by neighbours and cues."""
 
     def rank(self, evidence: Evidence) -> list[tuple[str, float]]:
         """Candidate FAQ ids with their probabilities, most probable first."""
@@ -189,13 +219,17 @@ class Combiner:
         limits = data["thresholds"]
         if not isinstance(limits, dict):
             raise ValueError(f"{MODEL_FILE.name} is malformed")
+        lean = Lean.from_mapping(data["lean"]) if "lean" in data else None
         return cls(Logistic.from_mapping(data["answer"], FEATURES),
-                   Logistic.from_mapping(data["task"], GATE_FEATURES), Thresholds(**limits))
+                   Logistic.from_mapping(data["task"], GATE_FEATURES), Thresholds(**limits), lean)
 
-    def as_mapping(self, trained_on: Sequence[str]) -> dict[str, object]:
-        """The stored form, with the sets it was fitted on."""
-        return {"trained_on": list(trained_on), "answer": self.answer.as_mapping(),
-                "task": self.task.as_mapping(), "thresholds": self.thresholds.__dict__}
+    def as_mapping(self, trained_on: Sequence[str], lean_on: Sequence[str] = ()) -> dict[str, object]:
+        """The stored form, with the sets each part was fitted on."""
+        stored: dict[str, object] = {"trained_on": list(trained_on), "answer": self.answer.as_mapping(),
+                                     "task": self.task.as_mapping(), "thresholds": self.thresholds.__dict__}
+        if self.lean is not None:
+            stored["lean"] = {"trained_on": list(lean_on), **self.lean.as_mapping()}
+        return stored
 
 
 @cache

@@ -36,6 +36,7 @@ from bot.semantic import Phrasing, SemanticIndex, build_index, default_cache_dir
 from bot.tuning import (
     ANSWER_AT,
     MARGIN,
+    LEAN_MIN_WORDS,
     NEIGHBOURS,
     OTHER_WORDS,
     OVERRIDE_AT,
@@ -131,12 +132,21 @@ class Engine:
         """The reply to a chat message, read with the chat's last exchange (see ChatFlow)."""
         return self.chat.converse(text, context, now)
 
-    def unlisted(self, query: Query) -> Verdict:
-        """A verdict on work the knowledge base does not list, from its nearest tasks and cues."""
+    def unlisted(self, query: Query, whole: Vectors | None = None) -> Verdict:
+        """A verdict on work the knowledge base does not list, from its nearest tasks, the lean
+        model's reading of the whole question (its vector `whole`, if already encoded) and cues."""
         if self.semantic is None or self.encoder is None:
             return self.classifier.judge_by_cues(query)
-        work = self.encoder.encode([self.classifier.work_words(query) or query.english])[0]
-        return self.classifier.judge_by_cues(query, self.semantic.nearest(work, NEIGHBOURS, "task"))
+        words = self.classifier.work_words(query)
+        work_text = words or query.english
+        work = self.encoder.encode([work_text])[0]
+        lean = self.combiner.lean
+        chance = None
+        if lean is not None and len(self.normalizer.query(words).content) >= LEAN_MIN_WORDS:
+            if whole is None:
+                whole = work if work_text == query.english else self.encoder.encode([query.english])[0]
+            chance = lean.chance(whole)  # "is that kpo or bpo?" describes no work to lean on
+        return self.classifier.judge_by_cues(query, self.semantic.nearest(work, NEIGHBOURS, "task"), chance)
 
     def verdict_buttons(self, kinds: Sequence[str | None]) -> tuple[tuple[Button, ...], ...]:
         """After verdicts: examples of the kinds given, then the general follow-ups."""
@@ -218,12 +228,26 @@ class Engine:
         if outright(whole) and whole.kind != "classification":
             return whole
         asked = self.normalizer.query(part)
+        if not outright(whole) and self._only_asks_kind(asked):
+            described = self._judge(self.normalizer.query(text.replace(part, " ")))
+            if described.verdict is not None:  # "...I'd want someone experienced to work it out. BPO or KPO?"
+                return self.classification(text, described)
         focused = self._understand(text, asked)
         on_its_own = part.rstrip().endswith("?") and len(part.split()) > 3 and not POINTS_BACK.search(part) \
             and not self.classifier.is_task_question(asked)
         if outright(whole) and not (focused.kind == "answer" and on_its_own):
             return whole  # the context named the work: "...we print labels. so, bpo or kpo?"
         return whole if focused.kind == "fallback" else focused
+
+    def _only_asks_kind(self, query: Query) -> bool:
+        """Whether a question asks which kind and names no work of its own ("BPO or KPO?")."""
+        words = self.classifier.work_words(query)
+        return self.classifier.is_task_question(query) and not self.normalizer.query(words).content
+
+    def _judge(self, query: Query) -> Verdict:
+        """The verdict on described work: a listed task's, or one judged like an unlisted task."""
+        found = self.classifier.find_task(query)
+        return Verdict.listed(*found) if found is not None else self.unlisted(query)
 
     def _understand(self, text: str, query: Query) -> Reply:
         """The reply the lexical and semantic evidence decide together."""
@@ -250,7 +274,7 @@ class Engine:
             if task is not None and task.score >= limits.task:
                 return self.classification(text, Verdict.listed(self.kb.tasks[task.target], task.score))
             if not (best is not None and chance >= limits.over_unlisted and asks_task < limits.sure_gate):
-                return self.classification(text, self.unlisted(query), hits)
+                return self.classification(text, self.unlisted(query, vector), hits)
             # "is there judgement involved in kpo work?" reads like a task question, but names no
             # listed task and an FAQ entry fits it surely: the entry answers it.
         if best is not None and chance >= limits.answer:

@@ -346,3 +346,17 @@ def test_what_to_outsource_after_a_list_and_a_remark_gives_the_lists_verdicts(en
 def test_a_task_named_after_a_verdict_in_the_same_message_gets_its_verdict(engine: Engine) -> None:
     reply = play(engine, "Is data entry BPO? What about legal research? And patent filing?")
     assert [v for _, v in reply.verdicts] == ["BPO", "KPO", "KPO"]
+
+
+def test_asking_whether_a_relative_is_right_is_no_question_of_its_own(engine: Engine) -> None:
+    reply = play(engine, "My cousin says my job is KPO because I work for a foreign client. What I actually do is "
+                         "check insurance claim forms against a checklist and enter the amounts. Is he right?")
+    assert reply.parts == () and reply.entry != "sources_disagree"  # not "do the sources agree?"
+
+
+@pytest.mark.parametrize("ask", ["bpo or kpo lol", "so which one is it, bpo or kpo?"])
+def test_asking_the_kind_with_a_laugh_after_describing_ones_work_gets_a_verdict(engine: Engine, ask: str) -> None:
+    reply = play(engine, "i work nights at a courier company",
+                 "i copy the addresses from the parcel labels into the system, theres a fixed format for evrything",
+                 ask)
+    assert (reply.kind, reply.verdict) == ("classification", "BPO")

@@ -3,6 +3,7 @@ messages, free-text task descriptions, near-topic subjects, and the decision's o
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -108,8 +109,28 @@ def test_the_shipped_decision_model_matches_the_features_the_code_computes() -> 
     assert stored["answer"]["features"] == list(FEATURES)
     assert stored["task"]["features"] == list(GATE_FEATURES)
     assert "check5.yaml" not in stored["trained_on"] and "eval.yaml" not in stored["trained_on"]
+    assert not {"check5.yaml", "check9.yaml", "eval.yaml", "eval5.yaml"} & set(stored["lean"]["trained_on"])
     combiner = Combiner.from_mapping(stored)
+    assert combiner.lean is not None and len(combiner.lean.weights) == 384
     assert Combiner.from_mapping(combiner.as_mapping(stored["trained_on"])) == combiner
+
+
+@pytest.mark.parametrize(("text", "verdict"), [
+    ("we want someone experienced to read our soil test results every season and decide which fertiliser "
+     "to use, how much and when. bpo or kpo?", "KPO"),
+    ("every evening somebody has to copy the figures from our paper delivery notes into the spreadsheet "
+     "exactly as they are written. bpo or kpo?", "BPO"),
+])
+def test_work_like_no_listed_task_is_judged_by_the_lean_model(engine: Engine, text: str, verdict: str) -> None:
+    reply = engine.reply(text)
+    assert (reply.kind, reply.verdict) == ("classification", verdict)
+
+
+def test_without_the_lean_model_work_like_no_listed_task_gets_no_verdict(engine: Engine) -> None:
+    without = Engine(engine.kb, combiner=dataclasses.replace(engine.combiner, lean=None))
+    reply = without.reply("we want someone experienced to read our soil test results every season and decide "
+                          "which fertiliser to use, how much and when. bpo or kpo?")
+    assert reply.verdict is None  # no listed task is near, and no cue word leans either way
 
 
 def test_a_model_fitted_on_other_features_is_refused() -> None:
