@@ -17,7 +17,7 @@ from bot.knowledge import VERDICTS, KnowledgeBase, Task
 from bot.knowledge import Verdict as Kind
 from bot.matching import TASK_SCORER, Hit, Index, Weights, build_documents
 from bot.normalize import Normalizer, Query
-from bot.tuning import CUE_SCALE, EITHER_GAP, LEAN_ALONE_WORDS, LEAN_WEIGHT, NEAR_ENOUGH, SURE_LEAN, TASK_MATCH, UNSURE_LEAN, VERDICT_FLOOR
+from bot.tuning import CUE_SCALE, EITHER_GAP, LEAN_ALONE_WORDS, LEAN_WEIGHT, NEAR_ENOUGH, SURE_LEAN, TASK_MATCH, VERDICT_FLOOR
 
 
 _TASK_WEIGHTS = Weights(lexical=0.0, profile=0.0, missing_keyterm=0, extra_keyterm=0, candidates=40)
@@ -168,7 +168,7 @@ class Classifier:
             weights = [max(h.score, 0.0) for h in neighbours]
             lean += sum(w * self._sign(h.target) for w, h in zip(weights, neighbours, strict=True)) / (
                 sum(weights) or 1.0)
-        if kpo_chance is not None and (not near or abs(lean) < UNSURE_LEAN):
+        if kpo_chance is not None and not near:  # near tasks judge better than the model: it reads topics
             lean += LEAN_WEIGHT * (2 * kpo_chance - 1)
         if abs(lean) < VERDICT_FLOOR:
             return Verdict(None, None, "none", abs(lean), *cues)
