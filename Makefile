@@ -40,7 +40,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/baselines.py
-	$(BIN)/python benchmarks/understanding.py tests/data/check9.yaml tests/data/eval5.yaml tests/data/eval.yaml
+	$(BIN)/python benchmarks/understanding.py tests/data/check10.yaml tests/data/eval5.yaml tests/data/eval.yaml
 	$(BIN)/python benchmarks/e2e.py
 	$(BIN)/python benchmarks/picture.py
 	$(BIN)/python benchmarks/install.py

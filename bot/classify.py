@@ -17,7 +17,16 @@ from bot.knowledge import VERDICTS, KnowledgeBase, Task
 from bot.knowledge import Verdict as Kind
 from bot.matching import TASK_SCORER, Hit, Index, Weights, build_documents
 from bot.normalize import Normalizer, Query
-from bot.tuning import CUE_SCALE, EITHER_GAP, LEAN_ALONE_WORDS, LEAN_WEIGHT, NEAR_ENOUGH, SURE_LEAN, TASK_MATCH, VERDICT_FLOOR
+from bot.tuning import (
+    CUE_SCALE,
+    EITHER_GAP,
+    LEAN_ALONE_WORDS,
+    LEAN_WEIGHT,
+    NEAR_ENOUGH,
+    SURE_LEAN,
+    TASK_MATCH,
+    VERDICT_FLOOR,
+)
 
 
 _TASK_WEIGHTS = Weights(lexical=0.0, profile=0.0, missing_keyterm=0, extra_keyterm=0, candidates=40)

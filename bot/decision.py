@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -168,7 +168,7 @@ class Lean:
     weights: tuple[float, ...]
     bias: float
 
-    def chance(self, vector: Sequence[float]) -> float:
+    def chance(self, vector: Iterable[float]) -> float:
         """The probability that the work is KPO (0.5: no lean either way)."""
         z = self.bias + sum(w * float(v) for w, v in zip(self.weights, vector, strict=True))
         return 1 / (1 + math.exp(-max(min(z, 40.0), -40.0)))

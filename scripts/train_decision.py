@@ -187,7 +187,8 @@ def main() -> None:
             best = (value, combiner)
     assert best is not None
     chosen = replace(best[1])
-    args.out.write_text(json.dumps(chosen.as_mapping(tuple(args.sets), tuple(args.lean_sets)), indent=2) + "\n", encoding="utf-8")
+    stored = chosen.as_mapping(tuple(args.sets), tuple(args.lean_sets))
+    args.out.write_text(json.dumps(stored, indent=2) + "\n", encoding="utf-8")
     print(f"chosen {chosen.thresholds}; written to {args.out}")
 
 
