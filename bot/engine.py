@@ -34,6 +34,7 @@ from bot.render import Renderer
 from bot.reply import MAX_BUTTONS, Button, Reply
 from bot.semantic import Phrasing, SemanticIndex, build_index, default_cache_dir
 from bot.tuning import (
+    ALONE_WORDS,
     ANSWER_AT,
     MARGIN,
     LEAN_MIN_WORDS,
@@ -224,10 +225,14 @@ class Engine:
         "...so should that go to a BPO or KPO?" refers back to the context for its
         task: the part alone gives no verdict, the whole message does.
         """
+        asked = self.normalizer.query(part)
+        alone = not POINTS_BACK.search(part) and len(asked.content) >= ALONE_WORDS
+        topic = self._declined(asked) if alone else None
+        if topic is not None:  # "...I know KPO pays better, but what exact salary in rupees?"
+            return self._decline(text, topic)
         whole = self._understand(text, query)
         if outright(whole) and whole.kind != "classification":
             return whole
-        asked = self.normalizer.query(part)
         if not outright(whole) and self._only_asks_kind(asked):
             described = self._judge(self.normalizer.query(text.replace(part, " ")))
             if described.verdict is not None:  # "...I'd want someone experienced to work it out. BPO or KPO?"
@@ -238,6 +243,23 @@ class Engine:
         if outright(whole) and not (focused.kind == "answer" and on_its_own):
             return whole  # the context named the work: "...we print labels. so, bpo or kpo?"
         return whole if focused.kind == "fallback" else focused
+
+    def _declined(self, query: Query) -> str | None:
+        """The near-topic subject a question asks about outright, if it is one (see `_understand`)."""
+        if self.semantic is None or self.encoder is None or not query.tokens:
+            return None
+        evidence = self.evidence(query, self.encoder.encode([query.english])[0])
+        if self.combiner.asks_task(evidence) >= self.combiner.thresholds.gate:
+            return None  # "would my work be classed as BPO or KPO?" asks about the work described
+        top = evidence.lexical[0] if evidence.lexical else None
+        if top is not None and top.kind == "oos" and top.score >= ANSWER_AT:
+            return top.target if self.kb.out_of_scope[top.target].topic is not None else None
+        ranked = self.combiner.rank(evidence)
+        oos = evidence.best("oos")
+        if ((ranked[0][1] if ranked else 0.0) < self.combiner.thresholds.answer and oos is not None
+                and oos.score >= self.combiner.thresholds.decline and evidence.semantic[0] is oos):
+            return oos.target if self.kb.out_of_scope[oos.target].topic is not None else None
+        return None
 
     def _only_asks_kind(self, query: Query) -> bool:
         """Whether a question asks which kind and names no work of its own ("BPO or KPO?")."""

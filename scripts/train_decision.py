@@ -46,7 +46,7 @@ after the indirect phrasings were added). Adding dev8.yaml and dev9.yaml to them
 on the validation sets: check6.yaml gained 3 right answers (168 -> 171 of 191) while
 check5.yaml gave 2 more wrong ones and answered one more off-topic question, which at
 WRONG_COST weighs more. `--sets` refits on others."""
-LEAN_SETS = (*TUNING, "dev8.yaml", "dev9.yaml", "dev10.yaml", "dev11.yaml", "dev12.yaml")
+LEAN_SETS = (*TUNING, "dev8.yaml", "dev9.yaml", "dev10.yaml", "dev11.yaml", "dev12.yaml", "dev13.yaml")
 """The sets whose task questions teach the lean model (with the listed tasks' own wording):
 every tuning set, since it needs many descriptions of work and has few parameters per example
 in each direction it may take. Fitted without dev12.yaml it was right on 97% of that set's

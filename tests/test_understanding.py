@@ -218,3 +218,20 @@ def test_the_shortest_wordings_and_asks_for_brevity_are_answered(engine: Engine,
 
 def test_digital_marketing_is_not_document_digitisation(engine: Engine) -> None:
     assert engine.reply("is digital marketing bpo or kpo").entry != "digitization"
+
+
+@pytest.mark.parametrize("text", [
+    "I've been reading about KPO and BPO for my exam and I get the difference now. But what is the exact monthly "
+    "salary in rupees for a KPO fresher in Bangalore?",
+    "My uncle runs a BPO and says KPO pays more. Which are the top ten KPO companies in India by revenue?",
+])
+def test_a_near_topic_question_after_on_topic_context_is_declined(engine: Engine, text: str) -> None:
+    reply = engine.reply(text)
+    assert reply.kind == "fallback" and reply.entry is None
+
+
+def test_a_long_message_asking_the_kind_of_the_work_it_describes_is_no_question_about_courses(
+        engine: Engine) -> None:
+    reply = engine.reply("I design optimisation models that plan airline crew schedules. Would my work be "
+                         "classed as BPO or KPO?")
+    assert (reply.kind, reply.verdict) == ("classification", "KPO")
