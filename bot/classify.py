@@ -83,8 +83,12 @@ class Classifier:
         """Whether the user asks which kind of outsourcing some task is.
 
         A question naming both kinds without "or" between them asks about both
-        ("is MS Office enough for BPO, and for KPO?"), not which one a task is.
+        ("is MS Office enough for BPO, and for KPO?"), not which one a task is; nor
+        does one that compares ("is the work at a phone-support shop simpler than
+        at a research shop?").
         """
+        if compares(query.raw):
+            return False
         if self.kinds_named(query) == self._kinds:
             return self._either(query.tokens)
         text = f" {query.text} "
@@ -220,6 +224,16 @@ class Classifier:
             return Verdict(None, None, "none", abs(total), *cues)
         confidence: Confidence = "medium" if abs(total) >= 2 * floor and not all(cues) else "low"
         return Verdict("KPO" if total > 0 else "BPO", None, confidence, abs(total), *cues)
+
+
+_THAN = re.compile(r"\bthan\b(?!\s+(?:that|this|it)\b)", re.IGNORECASE)
+
+
+def compares(text: str) -> bool:
+    """Whether a question compares one thing with another ("riskier than", not "nothing more than that").
+    On the tuning sets 109 questions about the kinds said "than", and one task question ("nothing
+    more than that")."""
+    return _THAN.search(text) is not None
 
 
 _TAG_SPLIT = re.compile(r"\s[-\u2013\u2014]\s|[,:;]\s*")

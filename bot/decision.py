@@ -85,6 +85,8 @@ class Evidence:
     words: int = 0
     yes_no: bool = False
     """Whether the question opens like a yes/no question ("is ...", "would ...")."""
+    compares: bool = False
+    """Whether it compares one thing with another ("riskier than"): a question about the kinds."""
 
     def best(self, kind: HitKind) -> Hit | None:
         """The best semantic hit of one kind."""
@@ -203,7 +205,7 @@ class Combiner:
 
     def asks_task(self, evidence: Evidence) -> float:
         """The probability that the question asks for a task's verdict."""
-        if not evidence.task_question and evidence.words < self.thresholds.gate_words:
+        if evidence.compares or not evidence.task_question and evidence.words < self.thresholds.gate_words:
             return 0.0
         return self.task.probability(gate_features(evidence))
 

@@ -17,7 +17,7 @@ from rapidfuzz import fuzz, process
 
 from bot import callbacks
 from bot.cards import CardPage, Cards
-from bot.classify import Classifier, Verdict
+from bot.classify import Classifier, Verdict, compares
 from bot.decision import Combiner, Evidence, shipped
 from bot.dialog import DialogFlow, DialogState
 from bot.encoder import Encoder, Vectors, default_encoder
@@ -319,7 +319,7 @@ class Engine:
             self.search(query), self.semantic.search(vector, None),
             self.classifier.is_task_question(query), len(self.classifier.kinds_named(query)),
             self.classifier.cue_weight(query), len(words),
-            bool(words) and words[0].lower() in _YES_NO)
+            bool(words) and words[0].lower() in _YES_NO, compares(query.raw))
 
     def _lexical(self, text: str, query: Query, hits: list[Hit], task_question: bool) -> Reply:
         """The lexical matcher's reply, from its ranking and whether the text asks a task's kind."""

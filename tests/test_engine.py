@@ -211,3 +211,11 @@ def test_naming_both_kinds_or_neither_asks_for_the_verdict(engine: Engine, text:
 
 def test_a_typo_is_fixed_towards_the_word_as_phrasings_write_it(engine: Engine) -> None:
     assert "exampl" in engine.normalizer.query("exampels of bpo work").content
+
+
+@pytest.mark.parametrize("text", [
+    "is the work at a phone-support outsourcing shop simpler than at a research outsourcing shop?",
+    "if an outside analytics firm leaks my data, is that worse than a call-centre vendor leaking it?",
+])
+def test_a_question_that_compares_the_kinds_gets_no_verdict(engine: Engine, text: str) -> None:
+    assert engine.reply(text).kind != "classification"
