@@ -281,7 +281,7 @@ class Engine:
         hits = list(evidence.lexical)
         lexical = self._lexical(text, query, hits, evidence.task_question)
         if _listed_verdict(lexical):
-            return lexical
+            return self._own_by_meaning(query, lexical, evidence) or lexical
         if hits and hits[0].kind == "oos" and hits[0].score >= ANSWER_AT:
             return lexical  # declined with a named subject: the semantic evidence cannot do better
         limits = self.combiner.thresholds
@@ -364,6 +364,17 @@ class Engine:
                 or len(self.classifier.kinds_named(query)) != 1):
             return None
         return self.answer(self.kb.faq[confident.target], confident.score, task)
+
+    def _own_by_meaning(self, query: Query, verdict: Reply, evidence: Evidence) -> Reply | None:
+        """The listed task's own FAQ answer when the question means it surely, as `_own_entry`
+        does by wording: "why are call centres always given as the bpo example?"."""
+        task = self.kb.tasks.get(verdict.entry or "")
+        if task is None or task.faq is None or len(self.classifier.kinds_named(query)) != 1:
+            return None
+        ranked = self.combiner.rank(evidence)
+        if not ranked or ranked[0][0] != task.faq or ranked[0][1] < self.combiner.thresholds.answer:
+            return None
+        return self.answer(self.kb.faq[task.faq], round(ranked[0][1] * 100, 1), task)
 
     def search(self, query: Query, limit: int = 6) -> list[Hit]:
         """Ranked FAQ entries and out-of-scope topics for a normalised query."""

@@ -219,3 +219,8 @@ def test_a_typo_is_fixed_towards_the_word_as_phrasings_write_it(engine: Engine) 
 ])
 def test_a_question_that_compares_the_kinds_gets_no_verdict(engine: Engine, text: str) -> None:
     assert engine.reply(text).kind != "classification"
+
+
+def test_asking_why_a_listed_task_is_the_classic_example_gets_its_own_answer(engine: Engine) -> None:
+    reply = engine.reply("why are call centers always given as the bpo example")
+    assert (reply.kind, reply.entry) == ("answer", "call_center")
