@@ -518,7 +518,8 @@ _QUESTION = re.compile(r"(?!(?:what|how|why|when|where)\s+(?:we|i)\s)"  # "what 
 
 
 _BRIEF = re.compile(r"\b(?:(?:in\s+)?one\s+line|in\s+short|in\s+brief|briefly|short\s+note|in\s+a\s+nutshell|"
-                    r"(?:1|2|one|two)\s*marks?|tl;?dr|in\s+(?:simple|easy|plain)\s+words)\b", re.IGNORECASE)
+                    r"(?:1|2|one|two)\s*marks?|tl;?dr|in\s+(?:simple|easy|plain)\s+(?:words|language)|"
+                    r"simple\s+language)\b", re.IGNORECASE)
 """Asks for a short answer: the entry's plain-words version, where it has one."""
 _SELF_TAIL = re.compile(r"\s*[,;.!-]+\s*(?:(?:as|since|coz|cuz|because|bcoz)\s+)?(?:i'?m|i\s+am|im|i\s+have|main)\b.*$",
                         re.IGNORECASE)

@@ -235,3 +235,12 @@ def test_a_long_message_asking_the_kind_of_the_work_it_describes_is_no_question_
     reply = engine.reply("I design optimisation models that plan airline crew schedules. Would my work be "
                          "classed as BPO or KPO?")
     assert (reply.kind, reply.verdict) == ("classification", "KPO")
+
+
+@pytest.mark.parametrize(("text", "entry"), [
+    ("BPO kya hota hai? Simple language mein samjhao", "what_is_bpo"),
+    ("explain kpo in simple language", "what_is_kpo"),
+])
+def test_asking_for_simple_language_is_no_question_about_complexity(engine: Engine, text: str, entry: str) -> None:
+    reply = engine.chat.converse(text, None, 1_800_000_000.0)
+    assert reply.entry == entry
