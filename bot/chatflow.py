@@ -58,6 +58,9 @@ class ChatFlow:
     def _without_courtesy(self, text: str) -> str:
         """ "Thank you. Could you please explain the reason?": the thanks before an ask is no reply's
         subject; the ask is."""
+        back = _BACK_TO_TOPIC.match(text)
+        if back is not None and text[back.end():].strip():
+            text = text[back.end():].strip()  # "ok back to topic, what is KPO then?"
         found = _FIRST_SENTENCE.match(text)
         if found is None or not text[found.end():].strip():
             return text
@@ -214,6 +217,9 @@ class ChatFlow:
         if follow.intent in ("reason", "simpler"):
             if ctx.items and not ctx.asked:  # "why?" after a list of verdicts: their reasons again
                 return self._tasks(" ".join(ctx.items), ctx.items)
+            task = self.engine.kb.tasks.get(ctx.task or "")
+            if entry is None and follow.intent == "reason" and task is not None:
+                return self._task_reason(task)
             if entry is None:  # "how so?" after a verdict; "ok so?" after a description of one's work
                 return self._verdict_again(ctx) or (self._decide_work(ctx) if ctx.said else None)
             if follow.intent == "simpler" and entry.simple is not None:
@@ -233,7 +239,10 @@ class ChatFlow:
             return self._other_kind(ctx, text)
         if follow.intent == "decide":
             return self._decide_work(ctx, text)
-        if ctx.verdict is not None and not _QUESTION.match(follow.rest):  # "and bookkeeping?"
+        # One verdict before, or a list of them and a question ("what about market research?"), not
+        # a remark ("also i spend lot of time on reviews"), which belongs to the work described.
+        judged = ctx.verdict is not None or bool(ctx.items) and not ctx.asked and "?" in text
+        if judged and not _QUESTION.match(follow.rest):  # "and bookkeeping?"
             query = self.engine.normalizer.query(follow.rest)
             several = self._several(follow.rest, query)
             if several is not None:
@@ -298,6 +307,17 @@ class ChatFlow:
         text = self.engine.renderer.render("reason", entry=entry, d=dimension,
                                            sources=self.engine.sources_of(dimension.sources))
         return Reply("answer", text, self.engine.entry_buttons("a", (entry.id, *entry.related)), entry=entry.id)
+
+    def _task_reason(self, task: Task) -> Reply:
+        """ "why?" after a listed task's verdict: its reason, and the comparison row behind every verdict."""
+        faq = self.engine.kb.chat.task_reason
+        dimension = self._dimension_of.get(faq) if faq else None
+        if dimension is None:
+            return self.engine.classification(task.name, Verdict.listed(task, 100.0))
+        sources = self.engine.sources_of(dict.fromkeys((*task.sources, *dimension.sources)))
+        text = self.engine.renderer.render("task_reason", task=task, d=dimension, sources=sources)
+        return Reply("classification", text, self.engine.verdict_buttons([task.verdict]), entry=task.id,
+                     verdict=task.verdict, verdicts=((task.name, task.verdict),))
 
     def _simpler(self, entry: FaqEntry) -> Reply:
         """The entry in plain words when it has them, else the entry again."""
@@ -534,6 +554,8 @@ _ABOUT_KIND = ("call called count counts outsource outsourcing hand handing off 
                "category sort something does do would be is it that this bpo kpo firm company someone person we our "
                "my thing stuff name label kehlayega kahenge bahar dena")
 """Words a question about the kind of earlier-described work may hold besides the follow-up words."""
+_WANTS_TO_KNOW = re.compile(r"\b(?:want(?:ed)?\s+to\s+know|wanna\s+know|tell\s+me|i\s+wonder)\b", re.IGNORECASE)
+"""An ask without a question mark ("hi, I want to know what kind of job I have"), no description of work."""
 _HINGLISH_ASK = re.compile(r"\b(?:batao|bataiye|btao|samjhao|samjhaiye|kya\s+hai|kya\s+hota|konsa|kaunsa|kaise)\b",
                            re.IGNORECASE)
 """Romanised Hindi that asks ("simple me batao"), so the message is no description of work. Narrower
@@ -551,25 +573,34 @@ _WHY_WHICH = re.compile(r"\b(?:why|how so|how come|reason|kyu|kyun|which|bpo|kpo
 _CONFIRM = re.compile(r"\W*(?:(?:is|am|are)\s+(?:he|she|they|i|we|that|this|it|my\s+\w+)\s+)?"
                       r"(?:right|correct|wrong|sahi hai|sahi)\W*$", re.IGNORECASE)
 """A question that only asks whether what was just said is right ("Is he right?")."""
+_BACK_TO_TOPIC = re.compile(
+    r"\s*(?:(?:ok|okay|alright|right|so|well|fine|hmm)\b[\s,.!]*)*(?:(?:let'?s\s+)?(?:get\s+|come\s+|go\s+)?"
+    r"back\s+to\s+(?:the\s+|our\s+)?(?:topic|point|subject|kpo|bpo|outsourcing)|coming\s+back\s+to\s+(?:the\s+)?"
+    r"(?:topic|point)|anyway|anyways)\b[\s,.!:;-]*", re.IGNORECASE)
+"""Words that only steer back to the subject after a detour ("ok back to topic, ..."): no part of the ask."""
 _EACH = re.compile(r"\b(?:each|both|which is which|dono|har ek|separately|respectively)\b", re.IGNORECASE)
 """Asking for a verdict per thing described ("which type for each?")."""
 _DEFINING = re.compile(r"\s*(?:what\s+is|what's|whats|define|explain|meaning|describe)\b", re.IGNORECASE)
 """A message that asks what something is wants the FAQ's answer, not a verdict."""
 _ABOUT_ME = re.compile(
-    r"^\s*(?:hi|hello|hey)?[,!. ]*(?:i|we)(?:'m|'re| am| are| run| own| have| manage| work| do| sell| make|"
-    r" handle| started)\b|^\s*(?:our|my) (?:company|business|firm|shop|store|startup|team|clinic|office|agency)\b",
+    r"^\s*(?:hi|hello|hey)?[,!. ]*(?:(?:every\s*day|daily|mostly|basically|usually|at\s+work|in\s+my\s+job)[,\s]+)?"
+    r"(?:i|we)(?:'m|'re| am| are| run| own| have| manage| work| do| sell| make|"
+    r" handle| started| read| check| write| review| prepare| process| answer| analyse| analyze| enter| type|"
+    r" call| design| build| spend| deal| look after| take care)\b|^\s*(?:our|my) (?:company|business|firm|shop|store|startup|team|clinic|office|agency)\b",
     re.IGNORECASE)
 """A message about the user's own business or work ("I run a bakery", "our team handles ...")."""
 _WHO_WE_ARE = re.compile(
     r"^\s*(?:hi|hello|hey)?[,!. ]*(?:i|we|(?:me|my\s+\w+)\s+and\s+(?:my\s+\w+|i))"
     r"(?:'m|'re| am| are| run| own| have| manage)\s+(?:a|an|my|our)\s+"
-    r"(?:(?!\b(?:who|that|to|which|where)\b)[\w&'-]+[\s,]*){1,6}[.!]*\s*$", re.IGNORECASE)
+    r"(?:(?!\b(?:who|that|to|which|where)\b)[\w&'-]+[\s,]*){1,8}[.!]*\s*$", re.IGNORECASE)
 """Who the user is, not what work they want done ("I have an online clothing store")."""
 
 
 def _asks(text: str) -> bool:
-    """Whether a message asks something ("?", a question word, or romanised Hindi "batao")."""
-    return "?" in text or _QUESTION.match(text) is not None or _HINGLISH_ASK.search(text) is not None
+    """Whether a message asks something ("?", a question word, "I want to know", or romanised Hindi
+    "batao")."""
+    return ("?" in text or _QUESTION.match(text) is not None or _HINGLISH_ASK.search(text) is not None
+            or _WANTS_TO_KNOW.search(text) is not None)
 
 
 def outright(reply: Reply) -> bool:

@@ -264,6 +264,8 @@ class Chat:
     """Words a follow-up may hold besides its intent's keywords ("explain", "again", "it")."""
     keywords: Mapping[FollowUp, Texts] = dataclasses.field(default_factory=dict)
     """A `FOLLOW_UPS` intent -> words that ask it in a message made only of such words."""
+    task_reason: FaqId | None = None
+    """The FAQ entry whose comparison row explains any listed task's verdict, for "why?" after one."""
 
 
 @_model

@@ -105,7 +105,8 @@ class Normalizer:
         hinglish = not self._hinglish_markers.isdisjoint(words)
         if hinglish:
             words = self._hinglish.apply(words)
-        rephrased = self._kinds.apply(words)
+        asks_which = any(words[i:i + 3] in (["bpo", "or", "kpo"], ["kpo", "or", "bpo"]) for i in range(len(words)))
+        rephrased = words if asks_which else self._kinds.apply(words)  # "call centre job, bpo or kpo?"
         changed = hinglish or rephrased != words
         words = rephrased
         foreign = sum(1 for w in words if w in self.foreign_words)

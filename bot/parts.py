@@ -49,6 +49,9 @@ _TAG = re.compile(
     r"|(?<![\s,:;\-–—])(?<!\bof)(?<!\bfor)(?<!\bin)(?<!\bto)(?<!\bat)(?<!\bby)(?<!\bthan)(?<!\babout)(?<!\bwith)"
     r"(?:\s*[,:;\-–—]\s*|\s+)(?:bpo|kpo)\s*\??\s*$",
     re.IGNORECASE)
+_KIND_CHECK = re.compile(r"\s*(?:bpo|kpo)\s*(?:right|then|correct|na|hai\s+na|isnt\s+it|isn't\s+it|no|yes|ok)?"
+                         r"\s*[?!.]*\s*", re.IGNORECASE)
+"""A piece that only checks a kind ("bpo right?"), no task of its own."""
 _LIST_SPLIT = re.compile(r"\s*(?:,|;|/|\+|\band\s+also\b|\band\b|\baur\b|\bn\b|\bor\b|&|\bplus\b)\s*",
                          re.IGNORECASE)
 _HARD_SPLIT = re.compile(r"\s*(?:,|;|/|\+|&)\s*(?:and\s+|or\s+|aur\s+)?|\s+aur\s+", re.IGNORECASE)
@@ -177,6 +180,19 @@ def _people(text: str) -> tuple[str, ...] | None:
     return tuple(pieces) if 2 <= len(pieces) <= MAX_PARTS else None
 
 
+def _one_and_other(text: str) -> tuple[str, ...] | None:
+    """ "two offers: one is a voice process at a call centre, other is a research analyst at a KPO" """
+    found = _ONE_OTHER.search(text)
+    if found is None:
+        return None
+    pieces = [_clean(_TAG.sub("", found.group(g))) for g in (1, 2)]
+    return tuple(pieces) if all(pieces) and all(len(p.split()) <= MAX_TASK_WORDS for p in pieces) else None
+
+
+_ONE_OTHER = re.compile(r"\bone\s+(?:is|as|at|in)\s+(?:an?\s+)?(.+?)\s*(?:[,;]|\band\b)\s*(?:and\s+)?(?:the\s+)?"
+                        r"other(?:\s+one)?\s+(?:is|as|at|in)\s+(?:an?\s+)?([^.?!]+)", re.IGNORECASE)
+
+
 def _task_list(text: str) -> tuple[str, ...] | None:
     """ "payroll, patent filing and data entry: bpo or kpo?" (a list before or after the ask), but
     not "kpo and bpo, same thing?", which names the two kinds."""
@@ -202,6 +218,8 @@ def _plain_list(text: str) -> tuple[str, ...] | None:
     if _asks(text.rstrip(" ?")) or not re.search(r"[,+&/]", text):  # "payroll, data entry?" is a list
         return None
     pieces = _pieces(text)
+    if pieces and _KIND_CHECK.fullmatch(pieces[-1]):
+        pieces = pieces[:-1]  # "data entry, bpo right?" asks about one task
     return _short_items(pieces)
 
 
@@ -317,6 +335,6 @@ def task_words(text: str, limit: int = MAX_TASK_WORDS) -> str | None:
 
 
 _READERS: tuple[tuple[Callable[[str], tuple[str, ...] | None], Kind], ...] = (
-    (_people, "tasks"), (_named_then_sorted, "tasks"), (_questions, "questions"), (_task_list, "tasks"),
+    (_people, "tasks"), (_one_and_other, "tasks"), (_named_then_sorted, "tasks"), (_questions, "questions"), (_task_list, "tasks"),
     (_plain_list, "list"), (_outsourced, "tasks"), (_topics, "questions"))
 """The ways a message holds several asks, tried in turn after bullet and numbered lines."""

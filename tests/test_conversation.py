@@ -360,3 +360,55 @@ def test_asking_the_kind_with_a_laugh_after_describing_ones_work_gets_a_verdict(
                  "i copy the addresses from the parcel labels into the system, theres a fixed format for evrything",
                  ask)
     assert (reply.kind, reply.verdict) == ("classification", "BPO")
+
+
+def test_why_after_a_listed_tasks_verdict_explains_the_line_between_the_kinds(engine: Engine) -> None:
+    reply = play(engine, "is payroll bpo or kpo", "why?")
+    assert (reply.kind, reply.verdict) == ("classification", "BPO")
+    assert "<b>Why payroll processing is BPO</b>" in reply.text and "judgement" in reply.text
+
+
+def test_coming_back_to_the_topic_after_a_detour_asks_afresh(engine: Engine) -> None:
+    reply = play(engine, "who won the IPL?", "ok back to topic, what is KPO then?")
+    assert (reply.kind, reply.entry) == ("answer", "what_is_kpo")
+
+
+@pytest.mark.parametrize(("message", "task"), [
+    ("data entry, bpo right?", "data_entry"),
+    ("call center wali job BPO hai ya KPO?", "call_center"),
+])
+def test_one_task_with_a_kind_check_gets_one_verdict(engine: Engine, message: str, task: str) -> None:
+    reply = play(engine, message)
+    assert (reply.kind, reply.entry, len(reply.verdicts)) == ("classification", task, 1)
+
+
+@pytest.mark.parametrize("thanks", ["accha theek hai, dhanyavaad", "ok thik hai thanks bhai", "great, bye"])
+def test_romanised_hindi_and_goodbye_remarks_are_small_talk(engine: Engine, thanks: str) -> None:
+    assert play(engine, "what is kpo", thanks).kind == "smalltalk"
+
+
+def test_not_understanding_in_romanised_hindi_asks_for_the_simpler_answer(engine: Engine) -> None:
+    reply = play(engine, "KPO aur BPO mein kya fark hai?", "mujhe samajh nahi aaya, simple bhasha mein batao")
+    assert (reply.kind, reply.entry) == ("answer", "difference") and "(in short)" in reply.text
+
+
+def test_an_introduction_gets_an_invitation_that_fits_owners_students_and_job_seekers(engine: Engine) -> None:
+    for intro in ("Hi, I run a small bakery in Indore with 2 shops", "Hello, I am from Pune and just finished my BBA"):
+        reply = play(engine, intro)
+        assert reply.kind == "help" and "hand over" not in reply.text and "a job" in reply.text
+
+
+@pytest.mark.parametrize(("first", "then", "verdict"), [
+    ("is my bookkeeping and GST filing BPO or KPO?", "what about market research for opening a third shop?", "KPO"),
+    ("is insurance claims processing bpo or kpo", "what if I only checked forms for missing fields?", "BPO"),
+])
+def test_another_task_after_verdicts_gets_its_own(engine: Engine, first: str, then: str, verdict: str) -> None:
+    reply = play(engine, first, then)
+    assert (reply.kind, reply.verdict) == ("classification", verdict)
+
+
+def test_an_ask_without_a_question_mark_is_not_quoted_as_the_work(engine: Engine) -> None:
+    reply = play(engine, "hi, I want to know what kind of job I have",
+                 "every day I read claim forms and check them against the policy rules",
+                 "so is my job BPO or KPO?")
+    assert reply.kind == "classification" and reply.verdict is not None and "want to know" not in reply.text

@@ -87,3 +87,10 @@ def test_a_task_described_at_length_is_not_quoted() -> None:
                                   "difference between kpo and bpo"])
 def test_the_two_kinds_named_together_are_one_question(text: str) -> None:
     assert split(text) is None
+
+
+def test_one_offer_and_the_other_are_two_pieces_of_work() -> None:
+    parts = split("I got two offers: one is a voice process at a call centre in Hinjewadi, other is a junior "
+                  "research analyst at a KPO in Kharadi")
+    assert parts is not None and parts.kind == "tasks"
+    assert parts.items == ("voice process at a call centre in Hinjewadi", "junior research analyst at a KPO in Kharadi")
