@@ -586,7 +586,8 @@ _ABOUT_ME = re.compile(
     r"^\s*(?:hi|hello|hey)?[,!. ]*(?:(?:every\s*day|daily|mostly|basically|usually|at\s+work|in\s+my\s+job)[,\s]+)?"
     r"(?:i|we)(?:'m|'re| am| are| run| own| have| manage| work| do| sell| make|"
     r" handle| started| read| check| write| review| prepare| process| answer| analyse| analyze| enter| type|"
-    r" call| design| build| spend| deal| look after| take care)\b|^\s*(?:our|my) (?:company|business|firm|shop|store|startup|team|clinic|office|agency)\b",
+    r" call| design| build| spend| deal| look after| take care)\b"
+    r"|^\s*(?:our|my) (?:company|business|firm|shop|store|startup|team|clinic|office|agency)\b",
     re.IGNORECASE)
 """A message about the user's own business or work ("I run a bakery", "our team handles ...")."""
 _WHO_WE_ARE = re.compile(

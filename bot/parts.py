@@ -335,6 +335,6 @@ def task_words(text: str, limit: int = MAX_TASK_WORDS) -> str | None:
 
 
 _READERS: tuple[tuple[Callable[[str], tuple[str, ...] | None], Kind], ...] = (
-    (_people, "tasks"), (_one_and_other, "tasks"), (_named_then_sorted, "tasks"), (_questions, "questions"), (_task_list, "tasks"),
-    (_plain_list, "list"), (_outsourced, "tasks"), (_topics, "questions"))
+    (_people, "tasks"), (_one_and_other, "tasks"), (_named_then_sorted, "tasks"), (_questions, "questions"),
+    (_task_list, "tasks"), (_plain_list, "list"), (_outsourced, "tasks"), (_topics, "questions"))
 """The ways a message holds several asks, tried in turn after bullet and numbered lines."""
