@@ -65,6 +65,7 @@ class Reply:
             "score": self.score,
             "verdict": self.verdict,
             "text": self.text,
+            "note": self.note,
             "buttons": [[{"text": b.text, "callback_data": b.data} for b in row] for row in self.buttons],
             "verdicts": [{"task": task, "verdict": verdict} for task, verdict in self.verdicts],
             "parts": [{"kind": p.kind, "entry": p.entry, "verdict": p.verdict} for p in self.parts],

@@ -36,7 +36,7 @@ def test_ask_json_gives_one_valid_object_per_line() -> None:
     assert records[0]["kind"] == "answer" and records[0]["entry"] == "what_is_kpo"
     assert records[2]["kind"] == "classification" and records[2]["verdict"] == "BPO"
     for r in records:
-        assert set(r) == {"question", "kind", "entry", "score", "verdict", "text", "buttons", "verdicts",
+        assert set(r) == {"question", "kind", "entry", "score", "verdict", "text", "note", "buttons", "verdicts",
                           "parts"}
         parse_html(r["text"])
         for row in r["buttons"]:
@@ -174,6 +174,14 @@ def test_chat_json_reads_a_conversation_and_prints_one_object_per_line() -> None
     assert records[6]["verdict"] == "BPO" and records[6]["verdicts"][0]["task"] == "Payroll processing"
     for r in records:
         parse_html(r["text"])
+
+
+def test_chat_json_gives_the_note_of_a_press_that_sends_no_message() -> None:
+    result = kpo_bot("chat", "--json", stdin="what is kpo
+9
+")
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert records[1]["text"] == "" and "no choice 9" in records[1]["note"]
 
 
 def test_report_reads_the_data_directory(tmp_path: Path) -> None:
