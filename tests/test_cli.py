@@ -177,9 +177,7 @@ def test_chat_json_reads_a_conversation_and_prints_one_object_per_line() -> None
 
 
 def test_chat_json_gives_the_note_of_a_press_that_sends_no_message() -> None:
-    result = kpo_bot("chat", "--json", stdin="what is kpo
-9
-")
+    result = kpo_bot("chat", "--json", stdin="what is kpo\n9\n")
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert records[1]["text"] == "" and "no choice 9" in records[1]["note"]
 
