@@ -398,7 +398,8 @@ class ChatFlow:
         """Each question of a message that asks several, answered in one reply."""
         replies: list[tuple[str, Reply]] = []
         named: frozenset[str] = frozenset()
-        for question in _carry_kinds(questions, self.engine.classifier.kinds_named, self.engine.normalizer.query):
+        carried = _carry_kinds(questions, self.engine.classifier.kinds_named, self.engine.normalizer.query)
+        for asked, question in zip(questions, carried, strict=True):
             if _CONFIRM.match(question):
                 continue  # "My friend says it's BPO ... Is he right?" asks about the rest, not on its own
             own = self.engine.classifier.kinds_named(self.engine.normalizer.query(question))
@@ -410,6 +411,8 @@ class ChatFlow:
                 about = next(iter(named)).upper() if len(named) == 1 else "BPO or KPO"
                 retried = self.engine.reply(f"{question} ({about})")
                 reply = retried if outright(retried) else reply
+            if not outright(reply) and asked != question:  # "are they the same?" not understood: say so in
+                reply = self.engine.reply(asked)            # the user's words, not "are BPO the same?"
             named = own or named
             replies.append((question, reply))
         understood = [(q, r) for q, r in replies if r.kind != "fallback"]

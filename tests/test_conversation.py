@@ -412,3 +412,8 @@ def test_an_ask_without_a_question_mark_is_not_quoted_as_the_work(engine: Engine
                  "every day I read claim forms and check them against the policy rules",
                  "so is my job BPO or KPO?")
     assert reply.kind == "classification" and reply.verdict is not None and "want to know" not in reply.text
+
+
+def test_a_part_not_understood_is_never_shown_reworded(engine: Engine) -> None:
+    reply = play(engine, "what is BPO, what is LPO and are they the same?")
+    assert "are BPO the same" not in reply.text
