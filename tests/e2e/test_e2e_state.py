@@ -74,7 +74,7 @@ async def test_context_survives_a_restart_but_not_its_expiry(
         _, bob = await emu.wait_for_messages(BOB, 2)
     finally:
         await running.stop()
-    assert "Payroll processing: BPO" in ann.text, "the follow-up is read with the saved exchange"
+    assert "Why payroll processing is BPO" in ann.text, "the follow-up is read with the saved exchange"
     assert "Payroll" not in bob.text, "an expired context is not used"
 
 
