@@ -90,6 +90,9 @@ class Engine:
         """An answer card's text and buttons are the same for every asker: made once per entry."""
         self._button_rows = lru_cache(maxsize=1024)(self._make_entry_buttons)
         self._menu_buttons = lru_cache(maxsize=64)(self._make_menu_buttons)
+        self._vector = lru_cache(maxsize=64)(self._encode)
+        """A text's sentence vector, kept for the few texts one message is read as (a long message's
+        asked part is checked for a decline, then read; a verdict reads the question again)."""
         self.encoder: Encoder | None = None
         self.semantic: SemanticIndex | None = None
         if semantic:
@@ -140,12 +143,12 @@ class Engine:
             return self.classifier.judge_by_cues(query)
         words = self.classifier.work_words(query)
         work_text = words or query.english
-        work = self.encoder.encode([work_text])[0]
+        work = self._vector(work_text)
         lean = self.combiner.lean
         chance = None
         if lean is not None and len(self.normalizer.query(words).content) >= LEAN_MIN_WORDS:
             if whole is None:
-                whole = work if work_text == query.english else self.encoder.encode([query.english])[0]
+                whole = self._vector(query.english)
             chance = lean.chance(whole)  # "is that kpo or bpo?" describes no work to lean on
         return self.classifier.judge_by_cues(query, self.semantic.nearest(work, NEIGHBOURS, "task"), chance)
 
@@ -248,18 +251,29 @@ class Engine:
         """The near-topic subject a question asks about outright, if it is one (see `_understand`)."""
         if self.semantic is None or self.encoder is None or not query.tokens:
             return None
-        evidence = self.evidence(query, self.encoder.encode([query.english])[0])
+        evidence = self.evidence(query, self._vector(query.english))
         if self.combiner.asks_task(evidence) >= self.combiner.thresholds.gate:
             return None  # "would my work be classed as BPO or KPO?" asks about the work described
         top = evidence.lexical[0] if evidence.lexical else None
         if top is not None and top.kind == "oos" and top.score >= ANSWER_AT:
             return top.target if self.kb.out_of_scope[top.target].topic is not None else None
         ranked = self.combiner.rank(evidence)
-        oos = evidence.best("oos")
-        if ((ranked[0][1] if ranked else 0.0) < self.combiner.thresholds.answer and oos is not None
-                and oos.score >= self.combiner.thresholds.decline and evidence.semantic[0] is oos):
-            return oos.target if self.kb.out_of_scope[oos.target].topic is not None else None
+        oos = self._off_topic(evidence, ranked[0][1] if ranked else 0.0)
+        return oos if oos is not None and self.kb.out_of_scope[oos].topic is not None else None
+
+    def _off_topic(self, evidence: Evidence, chance: float) -> str | None:
+        """The off-topic subject the semantic evidence puts ahead of every entry, surely enough to
+        decline, when no entry is likely enough (`chance`) to answer."""
+        oos, limits = evidence.best("oos"), self.combiner.thresholds
+        if chance < limits.answer and oos is not None and oos.score >= limits.decline \
+                and evidence.semantic[0] is oos:
+            return oos.target
         return None
+
+    def _encode(self, text: str) -> Vectors:
+        assert self.encoder is not None
+        vector: Vectors = self.encoder.encode([text])[0]
+        return vector
 
     def _only_asks_kind(self, query: Query) -> bool:
         """Whether a question asks which kind and names no work of its own ("BPO or KPO?")."""
@@ -276,7 +290,7 @@ class Engine:
         if self.semantic is None or self.encoder is None:
             return self._lexical(text, query, self.search(query),
                                  self.classifier.is_task_question(query))
-        vector = self.encoder.encode([query.english])[0]
+        vector = self._vector(query.english)
         evidence = self.evidence(query, vector)
         hits = list(evidence.lexical)
         lexical = self._lexical(text, query, hits, evidence.task_question)
@@ -287,10 +301,10 @@ class Engine:
         limits = self.combiner.thresholds
         ranked = self.combiner.rank(evidence)
         best, chance = ranked[0] if ranked else (None, 0.0)
-        oos, task = evidence.best("oos"), evidence.best("task")
-        if chance < limits.answer and oos is not None and oos.score >= limits.decline \
-                and evidence.semantic[0] is oos:
-            return self._decline(text, oos.target)
+        task = evidence.best("task")
+        off_topic = self._off_topic(evidence, chance)
+        if off_topic is not None:
+            return self._decline(text, off_topic)
         asks_task = self.combiner.asks_task(evidence)
         if asks_task >= limits.gate:
             if task is not None and task.score >= limits.task:
